@@ -1,0 +1,134 @@
+"""Shared fixtures: tenants provisioned for real (schema + migrations), API clients, a real Dramatiq worker."""
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tenants.services import issue_api_key, provision_client
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("LABELHUB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+PASSWORD = "correct-horse-battery-staple"
+_slugs = itertools.count(1)
+
+
+@pytest.fixture
+def make_tenant(db):
+    """Provision a tenant inside the test transaction: its schema disappears with the rollback."""
+
+    def make(slug: str | None = None, owner_email: str | None = None):
+        n = next(_slugs)
+        slug = slug or f"tenant{n}-{os.getpid()}"
+        result = provision_client(
+            name=f"Client {slug}",
+            slug=slug,
+            owner_email=owner_email or f"owner-{slug}@example.test",
+            owner_password=PASSWORD,
+        )
+        connection.set_schema_to_public()
+        return result.client
+
+    return make
+
+
+@pytest.fixture
+def tenant_a(make_tenant):
+    return make_tenant()
+
+
+@pytest.fixture
+def tenant_b(make_tenant):
+    return make_tenant()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def owner_of():
+    def owner(client):
+        return client.memberships.get(role="owner").user
+
+    return owner
+
+
+@pytest.fixture
+def key_for():
+    def make_key(client, scopes=("projects:read", "projects:write", "items:read", "items:write", "datasets:read")):
+        return issue_api_key(client=client, name="test key", scopes=list(scopes), created_by=None).raw_key
+
+    return make_key
+
+
+def database_url_for_current_test_db() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] or "postgres"
+    if s.get("PASSWORD"):
+        auth += f":{s['PASSWORD']}"
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def dramatiq_worker(django_db_setup, django_db_blocker):
+    """A real `dramatiq labelhub.worker` process on the real Redis, pointed at the test database."""
+    from django.conf import settings
+
+    with django_db_blocker.unblock():
+        env = os.environ | {
+            "DATABASE_URL": database_url_for_current_test_db(),
+            "REDIS_URL": settings.REDIS_URL,
+            "DRAMATIQ_NAMESPACE": settings.DRAMATIQ_NAMESPACE,
+            "DATABASE_CONN_MAX_AGE": "0",
+        }
+    log_path = REPO_ROOT / ".data" / "test-worker.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log = log_path.open("w")  # open for the worker's whole life; closed below
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dramatiq",
+            "labelhub.worker",
+            "-p",
+            "1",
+            "-t",
+            "2",
+            "--worker-shutdown-timeout",
+            "2000",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    time.sleep(0.5)
+    if proc.poll() is not None:
+        raise RuntimeError(f"dramatiq worker exited at start with {proc.returncode}")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    log.close()
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; return its value or fail the test with a clear message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
