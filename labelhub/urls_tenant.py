@@ -4,10 +4,12 @@ from django.urls import include, path
 
 from frontend import urls as frontend_urls
 from labelhub.urls_public import handler404, handler500  # noqa: F401  (same error pages in tenants)
+from projects.api.urls import urlpatterns as projects_api
 from tenants.api.urls import tenant_urlpatterns as tenants_api
 
 api_v1 = [
     *tenants_api,
+    *projects_api,
 ]
 
 urlpatterns = [

@@ -4,9 +4,15 @@ from django.db import connection
 
 from labelhub.tasks import tenant_actor
 from projects.models import WorkerPing
+from projects.services import imports
 
 
 @tenant_actor(max_retries=3)
 def ping(nonce: str) -> None:
     """Health probe for the worker path; idempotent on the nonce."""
     WorkerPing.objects.get_or_create(nonce=nonce, defaults={"seen_schema": connection.schema_name})
+
+
+@tenant_actor(max_retries=3, time_limit=3_600_000)
+def run_import_job(job_id: int) -> None:
+    imports.run_import(job_id=job_id)

@@ -19,3 +19,19 @@ def api_keys_of(*, client: Client) -> QuerySet[ApiKey]:
 
 def get_client(*, slug: str) -> Client | None:
     return Client.objects.filter(slug=slug).exclude(schema_name="public").first()
+
+
+def current_client() -> Client | None:
+    """The tenant whose schema the DB connection is in (None in the public schema).
+
+    `schema_context()` leaves a stand-in object without id or slug on the connection; fall back to a lookup.
+    """
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Client):
+        return None if tenant.schema_name == "public" else tenant
+    schema = connection.schema_name
+    if not schema or schema == "public":
+        return None
+    return Client.objects.filter(schema_name=schema).first()

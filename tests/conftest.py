@@ -77,6 +77,26 @@ def database_url_for_current_test_db() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+@pytest.fixture
+def committed_tenants(transactional_db):
+    """Two tenants committed for real (other threads/processes can see them); schemas dropped afterwards."""
+    import uuid
+
+    from tenants.models import Client
+
+    made = []
+    for _ in range(2):
+        slug = f"c-{uuid.uuid4().hex[:10]}"
+        made.append(
+            provision_client(name=slug, slug=slug, owner_email=f"{slug}@x.test", owner_password=PASSWORD).client
+        )
+    connection.set_schema_to_public()
+    yield made
+    connection.set_schema_to_public()
+    for client in made:
+        Client.objects.get(pk=client.pk).delete(force_drop=True)
+
+
 @pytest.fixture(scope="session")
 def dramatiq_worker(django_db_setup, django_db_blocker):
     """A real `dramatiq labelhub.worker` process on the real Redis, pointed at the test database."""
@@ -132,3 +152,33 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Uploads and exports of each test go to its own directory."""
+    settings.STORAGE_DIR = tmp_path / "storage"
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server (moto) on loopback: boto3 talks real HTTP to it."""
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server, settings):
+    """Point the app's S3 client at the loopback server; returns a boto3 client for arranging objects."""
+    import boto3
+    from botocore.config import Config
+
+    settings.S3_ENDPOINT_URL = s3_server
+    return boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1", config=Config(signature_version="s3v4"))

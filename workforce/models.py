@@ -73,3 +73,25 @@ class VendorManager(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} manages {self.vendor}"
+
+
+class ProjectListing(models.Model):
+    """Public-schema mirror of a tenant project that annotators may work on, kept current by the projects app
+    when the project changes, so the annotator home never loops over tenant schemas."""
+
+    tenant_id = models.BigIntegerField()
+    tenant_slug = models.CharField(max_length=63)
+    tenant_name = models.CharField(max_length=200)
+    project_id = models.BigIntegerField()
+    name = models.CharField(max_length=200)
+    task_type = models.CharField(max_length=20)
+    min_tier = models.CharField(max_length=10, choices=TIER_CHOICES)
+    status = models.CharField(max_length=12)
+    remaining = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant_id", "project_id"], name="one_listing_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_slug}/{self.name}"

@@ -10,28 +10,9 @@ from labelhub.broker import SCHEMA_OPTION
 from labelhub.tasks import OutsideTenant
 from projects import actors
 from projects.models import WorkerPing
-from tenants.models import Client
-from tenants.services import provision_client
 from tests.conftest import wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def committed_tenants():
-    """Two tenants committed for real (the worker is another process); dropped afterwards."""
-    made = []
-    for _ in range(2):
-        slug = f"wk-{uuid.uuid4().hex[:8]}"
-        made.append(
-            provision_client(
-                name=slug, slug=slug, owner_email=f"{slug}@x.test", owner_password="long-enough-pass"
-            ).client
-        )
-    yield made
-    connection.set_schema_to_public()
-    for client in made:
-        Client.objects.get(pk=client.pk).delete(force_drop=True)
+pytestmark = [pytest.mark.worker]
 
 
 def _ping_in(schema: str, nonce: str) -> WorkerPing | None:

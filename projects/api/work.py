@@ -1,0 +1,96 @@
+"""Annotator-facing API: next task, submit, skip. Gold answers and other people's labels are never sent."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects import selectors
+from projects.models import Assignment
+from projects.services.annotate import skip_task, submit_annotation
+from projects.services.distribution import NoTask, next_task
+from tenants.authentication import ApiKeyUser
+from workforce.selectors import annotator_for_user
+
+
+class IsAnnotator(BasePermission):
+    message = "only annotators can work on tasks"
+
+    def has_permission(self, request: Request, view) -> bool:
+        user = request.user
+        if getattr(request, "tenant", None) is None or not user or not user.is_authenticated:
+            return False
+        if isinstance(user, ApiKeyUser):
+            return False
+        request.annotator = annotator_for_user(user_id=user.pk)
+        return request.annotator is not None
+
+
+class NextIn(serializers.Serializer):
+    exclude = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, max_length=10)
+
+
+class SubmitIn(serializers.Serializer):
+    value = serializers.JSONField()
+    client_ms = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=86_400_000)
+
+
+class SkipIn(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+def assignment_body(lease: Assignment) -> dict:
+    """What the workspace sees of a lease: the payload only; never gold, never whether it is gold."""
+    return {
+        "id": lease.pk,
+        "expires_at": lease.expires_at.isoformat(),
+        "item": {"id": lease.item_id, "payload": lease.item.payload},
+        "ontology_version": lease.ontology_version.number,
+        "kind": "calibration" if lease.kind == Assignment.Kind.CALIBRATION else "task",
+        "suggestion": None,
+    }
+
+
+class NextTaskView(APIView):
+    permission_classes = [IsAnnotator]
+
+    @extend_schema(request=NextIn, responses={200: dict})
+    def post(self, request: Request, project_id: int) -> Response:
+        data = NextIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = selectors.get_project(project_id)
+        offer = next_task(
+            project=project, annotator=request.annotator, tenant_id=request.tenant.id,
+            exclude=tuple(data.validated_data["exclude"]),
+        )  # fmt: skip
+        if isinstance(offer, NoTask):
+            return Response({"assignment": None, "reason": offer.reason, "message": offer.message})
+        lease = Assignment.objects.select_related("item", "ontology_version").get(pk=offer.pk)
+        return Response({"assignment": assignment_body(lease)})
+
+
+class SubmitView(APIView):
+    permission_classes = [IsAnnotator]
+
+    @extend_schema(request=SubmitIn, responses={201: dict})
+    def post(self, request: Request, assignment_id: int) -> Response:
+        data = SubmitIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        annotation = submit_annotation(
+            assignment_id=assignment_id, annotator_id=request.annotator.pk,
+            value=data.validated_data["value"], client_ms=data.validated_data.get("client_ms"),
+        )  # fmt: skip
+        return Response({"annotation_id": annotation.pk, "feedback": None}, status=status.HTTP_201_CREATED)
+
+
+class SkipView(APIView):
+    permission_classes = [IsAnnotator]
+
+    @extend_schema(request=SkipIn, responses={200: dict})
+    def post(self, request: Request, assignment_id: int) -> Response:
+        data = SkipIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        lease = skip_task(assignment_id=assignment_id, annotator_id=request.annotator.pk, **data.validated_data)
+        return Response({"id": lease.pk, "status": lease.status})

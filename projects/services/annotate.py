@@ -1,0 +1,114 @@
+"""Submitting and skipping leased tasks."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from labelhub.errors import Conflict, DomainError, NotFound
+from projects.models import Annotation, Assignment, Item, OntologyVersion
+from projects.ontology import ValidationFailed, parse_ontology, validate_value
+from projects.services import listing
+from projects.services.distribution import SERVABLE, release_slot
+from projects.services.ontology import lock_version
+
+
+class AnnotationRejected(DomainError):
+    code = "invalid_annotation"
+
+
+def _own_lease_for_update(assignment_id: int, annotator_id: int) -> Assignment:
+    lease = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(pk=assignment_id, annotator_id=annotator_id)
+        .first()
+    )
+    if lease is None:  # not yours and not there look the same
+        raise NotFound(f"no task {assignment_id} is assigned to you")
+    return lease
+
+
+def _check_open(lease: Assignment) -> None:
+    if lease.status == Assignment.Status.SUBMITTED:
+        raise Conflict("this task was already submitted", code="already_submitted")
+    if lease.status == Assignment.Status.SKIPPED:
+        raise Conflict("this task was skipped", code="already_skipped")
+    if lease.project.status not in SERVABLE:
+        raise Conflict(f"the project is {lease.project.status}; submissions are closed", code="project_not_active")
+
+
+def _validated_value(lease: Assignment, value) -> dict:
+    if not isinstance(value, dict):
+        raise AnnotationRejected("value must be a JSON object", field="value")
+    version = OntologyVersion.objects.get(pk=lease.ontology_version_id)
+    try:
+        return validate_value(parse_ontology(version.definition), value, lease.item.payload)
+    except ValidationFailed as exc:
+        first = exc.errors[0]
+        raise AnnotationRejected(
+            first.message,
+            field=f"value.{first.field}".rstrip("."),
+            details=[{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors],
+        ) from None
+
+
+def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms: int | None) -> Annotation:
+    """Close the lease with an answer. A late answer (lease expired) is taken only while a slot is still free;
+    otherwise it is refused with `lease_lost` and nothing is written (the workspace keeps the answer)."""
+    with transaction.atomic():
+        lease = _own_lease_for_update(assignment_id, annotator_id)
+        _check_open(lease)
+        clean = _validated_value(lease, value)
+        item = Item.objects.select_for_update().get(pk=lease.item_id)
+        now = timezone.now()
+        counts = lease.kind != Assignment.Kind.GOLD
+        target = item.overlap_target or lease.project.default_overlap_target
+        if counts and lease.status == Assignment.Status.EXPIRED:
+            if item.status != Item.Status.OPEN or item.assigned_count >= target:
+                raise Conflict(
+                    "your time on this task ran out and another annotator took the slot; your answer was not saved",
+                    code="lease_lost",
+                )
+            item.assigned_count += 1  # retake the slot the expiry gave back
+        annotation = Annotation.objects.create(
+            assignment=lease,
+            project_id=lease.project_id,
+            item_id=item.pk,
+            annotator_id=annotator_id,
+            kind=lease.kind,
+            value=clean,
+            ontology_version_id=lease.ontology_version_id,
+            client_ms=client_ms if client_ms is None or client_ms >= 0 else None,
+            server_ms=int((now - lease.created_at).total_seconds() * 1000),
+        )
+        lease.status = Assignment.Status.SUBMITTED
+        lease.closed_at = now
+        lease.save(update_fields=["status", "closed_at"])
+        if counts:
+            item.annotation_count += 1
+            if item.annotation_count >= target:
+                item.status = Item.Status.COMPLETE
+                project_id = lease.project_id
+                transaction.on_commit(lambda: listing.item_completed(project_id))
+            elif item.assigned_count >= target:
+                item.status = Item.Status.FULL
+            item.updated_at = now
+            item.save(update_fields=["assigned_count", "annotation_count", "status", "updated_at"])
+        lock_version(version_id=lease.ontology_version_id)
+    return annotation
+
+
+def skip_task(*, assignment_id: int, annotator_id: int, reason: str = "") -> Assignment:
+    """Give the slot back; the item is never served to this annotator again."""
+    with transaction.atomic():
+        lease = _own_lease_for_update(assignment_id, annotator_id)
+        if lease.status == Assignment.Status.SKIPPED:
+            return lease
+        _check_open(lease)
+        was_active = lease.status == Assignment.Status.ACTIVE
+        lease.status = Assignment.Status.SKIPPED
+        lease.closed_at = timezone.now()
+        lease.skip_reason = (reason or "")[:500]
+        lease.save(update_fields=["status", "closed_at", "skip_reason"])
+        if was_active and lease.kind != Assignment.Kind.GOLD:
+            release_slot(Item.objects.select_for_update().get(pk=lease.item_id))
+    return lease

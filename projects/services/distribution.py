@@ -1,0 +1,170 @@
+"""Task distribution: who gets which item next, leases, skips and expiry.
+
+Correct under concurrency without serialising a project: the next item is chosen with
+`FOR UPDATE SKIP LOCKED` over a partial index of open items, and the slot counter lives in the item row and
+is changed in the same statement, so no two sessions can take the last slot of an item. Items whose slots are
+all taken leave the index (status `full`), so next-task cost does not grow with the work already done.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from labelhub.errors import Forbidden
+from projects.models import Assignment, Item, Project
+from workforce import selectors as workforce
+
+MAX_HELD_LEASES = 2  # the task on screen + one prefetched
+SERVABLE = {Project.Status.ACTIVE, Project.Status.CALIBRATING}
+PAUSED_ANNOTATOR = {"paused", "removed"}
+
+
+@dataclass(frozen=True)
+class NoTask:
+    reason: str
+    message: str
+
+
+def _refuse_if_not_allowed(project: Project, annotator) -> NoTask | None:
+    if project.status not in SERVABLE:
+        return NoTask("project_not_active", f"this project is {project.status}; no work is being handed out")
+    if annotator.status in PAUSED_ANNOTATOR:
+        return NoTask("paused", f"your account is {annotator.status}; contact your vendor manager")
+    if not workforce.tier_allows(annotator_tier=annotator.tier, required_tier=project.min_tier):
+        raise Forbidden(f"this project needs {project.min_tier} annotators or above", code="tier_too_low")
+    return None
+
+
+def next_task(*, project: Project, annotator, tenant_id: int, exclude: tuple[int, ...] = ()) -> Assignment | NoTask:
+    """The lease the annotator should work on now: one already held, else hidden gold at the project's rate,
+    else the highest-priority open item they have never seen."""
+    refusal = _refuse_if_not_allowed(project, annotator)
+    if refusal:
+        return refusal
+    now = timezone.now()
+    held = list(
+        Assignment.objects.filter(
+            annotator_id=annotator.pk, project=project, status=Assignment.Status.ACTIVE, expires_at__gt=now
+        ).order_by("id")
+    )
+    for lease in held:
+        if lease.pk not in exclude:
+            return lease
+    if len(held) >= MAX_HELD_LEASES:
+        return NoTask("lease_limit", "finish the tasks you hold first")
+    reclaim_expired(project_id=project.pk)
+    if not workforce.is_qualified(annotator_id=annotator.pk, tenant_id=tenant_id, project_id=project.pk):
+        return NoTask("not_qualified", "pass this project's calibration first")
+    if project.gold_rate > 0 and random.random() < project.gold_rate:
+        lease = _lease_gold(project, annotator.pk, now)
+        if lease is not None:
+            return lease
+    lease = _lease_open_item(project, annotator.pk, now)
+    return lease or NoTask("no_work", "no more items for you in this project right now")
+
+
+def _new_lease(project: Project, item_id: int, annotator_id: int, kind: str, now) -> Assignment:
+    return Assignment.objects.create(
+        project=project,
+        item_id=item_id,
+        annotator_id=annotator_id,
+        kind=kind,
+        ontology_version_id=project.current_ontology_id,
+        expires_at=now + timedelta(seconds=project.lease_seconds),
+    )
+
+
+_PICK_OPEN = """
+WITH picked AS (
+    SELECT i.id FROM projects_item i
+    WHERE i.project_id = %(project)s AND i.status = 'open' AND i.is_gold = false
+      AND NOT EXISTS (SELECT 1 FROM projects_assignment a WHERE a.item_id = i.id AND a.annotator_id = %(annotator)s)
+    ORDER BY i.priority DESC, i.id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE projects_item i
+SET assigned_count = i.assigned_count + 1,
+    status = CASE WHEN i.assigned_count + 1 >= COALESCE(i.overlap_target, %(k)s) THEN 'full' ELSE 'open' END,
+    updated_at = now()
+FROM picked WHERE i.id = picked.id
+RETURNING i.id
+"""
+
+
+def _lease_open_item(project: Project, annotator_id: int, now) -> Assignment | None:
+    k = project.default_overlap_target
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_PICK_OPEN, {"project": project.pk, "annotator": annotator_id, "k": k})
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return _new_lease(project, row[0], annotator_id, Assignment.Kind.TASK, now)
+
+
+_PICK_GOLD = """
+SELECT i.id FROM projects_item i
+WHERE i.project_id = %(project)s AND i.is_gold = true
+  AND NOT EXISTS (SELECT 1 FROM projects_assignment a WHERE a.item_id = i.id AND a.annotator_id = %(annotator)s)
+ORDER BY md5(i.id::text || ':' || %(annotator)s::text)
+LIMIT 1
+"""
+
+
+def _lease_gold(project: Project, annotator_id: int, now) -> Assignment | None:
+    """Gold items take no slot (any number of annotators answer them); the order is shuffled per annotator
+    so that people cannot trade the answers of 'the next gold item'."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PICK_GOLD, {"project": project.pk, "annotator": annotator_id})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    from django.db import IntegrityError
+
+    try:
+        with transaction.atomic():
+            return _new_lease(project, row[0], annotator_id, Assignment.Kind.GOLD, now)
+    except IntegrityError:  # a concurrent request of the same person took it first
+        return None
+
+
+_RECLAIM = """
+WITH expired AS (
+    UPDATE projects_assignment SET status = 'expired', closed_at = now()
+    WHERE id IN (
+        SELECT id FROM projects_assignment
+        WHERE project_id = %(project)s AND status = 'active' AND expires_at < %(now)s
+        ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED
+    )
+    RETURNING item_id, kind
+), freed AS (
+    SELECT item_id, count(*) AS n FROM expired WHERE kind <> 'gold' GROUP BY item_id
+)
+UPDATE projects_item i
+SET assigned_count = i.assigned_count - freed.n,
+    status = CASE WHEN i.status = 'full' THEN 'open' ELSE i.status END,
+    updated_at = now()
+FROM freed WHERE i.id = freed.item_id
+"""
+
+
+def reclaim_expired(*, project_id: int) -> None:
+    """Return the slots of expired leases. Cheap when nothing expired (a probe of a partial index).
+
+    The cut-off is the application clock, like `expires_at` itself (SQL now() is the transaction's start).
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_RECLAIM, {"project": project_id, "now": timezone.now()})
+
+
+def release_slot(item: Item) -> None:
+    """Give back one slot of a locked item row (skip, or a lease that ends without an answer)."""
+    item.assigned_count = max(item.assigned_count - 1, 0)
+    if item.status == Item.Status.FULL:
+        item.status = Item.Status.OPEN
+    item.updated_at = timezone.now()
+    item.save(update_fields=["assigned_count", "status", "updated_at"])
