@@ -59,6 +59,8 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 
 TENANT_MODEL = "tenants.Client"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
+# Set search_path once per connection and schema, not before every query (see labelhub/db/base.py).
+TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Tenants are addressed by path: /t/<slug>/... (see tenants/middleware.py and README "Routing").
 TENANT_PATH_PREFIX = "t"
@@ -108,7 +110,7 @@ except Exception as exc:  # the library raises several types for bad URLs
     raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
 if _db.get("ENGINE") != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (LabelHub needs PostgreSQL schemas)")
-_db["ENGINE"] = "django_tenants.postgresql_backend"
+_db["ENGINE"] = "labelhub.db"  # django-tenants backend, rollback-safe search_path caching
 _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -116,6 +118,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 if urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
     raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "labelhub"),
+        "TIMEOUT": 300,
+    }
+}
+# Sessions are read from Redis on every request and written through to PostgreSQL (survive a Redis flush).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Queue names are prefixed so that test runs and a demo on the same Redis never eat each other's messages.
 DRAMATIQ_NAMESPACE = env_str("DRAMATIQ_NAMESPACE", "labelhub")
 

@@ -3,8 +3,8 @@
 from django.db import connection
 
 from labelhub.tasks import tenant_actor
-from projects.models import WorkerPing
-from projects.services import imports
+from projects.models import Project, WorkerPing
+from projects.services import imports, listing
 
 
 @tenant_actor(max_retries=3)
@@ -16,3 +16,11 @@ def ping(nonce: str) -> None:
 @tenant_actor(max_retries=3, time_limit=3_600_000)
 def run_import_job(job_id: int) -> None:
     imports.run_import(job_id=job_id)
+
+
+@tenant_actor(max_retries=3)
+def refresh_listing(project_id: int) -> None:
+    """Recount a project's remaining work for the annotators' listing (idempotent: it recounts)."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is not None:
+        listing.publish(project)

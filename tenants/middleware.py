@@ -7,6 +7,7 @@ path and reverse() produces prefixed URLs by itself.
 """
 
 import re
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,6 +20,10 @@ from labelhub.errors import error_body
 from tenants.models import Client
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# Found tenants are remembered per process for a few seconds: the lookup is on every request of the hot path.
+# Unknown slugs are never cached, and a deactivated tenant stops being served within this many seconds.
+TENANT_CACHE_SECONDS = 5.0
+_recent: dict[str, tuple[Client, float]] = {}
 
 
 class TenantPathMiddleware:
@@ -56,7 +61,18 @@ class TenantPathMiddleware:
     def _lookup(slug: str) -> Client | None:
         if not _SLUG.match(slug):
             return None
-        return Client.objects.filter(slug=slug, is_active=True).exclude(schema_name="public").first()
+        cached = _recent.get(slug)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        client = Client.objects.filter(slug=slug, is_active=True).exclude(schema_name="public").first()
+        if client is not None:
+            if len(_recent) > 10_000:
+                _recent.clear()
+            _recent[slug] = (client, now + TENANT_CACHE_SECONDS)
+        else:
+            _recent.pop(slug, None)
+        return client
 
     @staticmethod
     def _not_found(request: HttpRequest, slug: str) -> HttpResponse:

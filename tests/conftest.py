@@ -160,6 +160,16 @@ def _private_storage(settings, tmp_path):
     settings.STORAGE_DIR = tmp_path / "storage"
 
 
+@pytest.fixture(autouse=True)
+def _forget_cached_tenants():
+    """Tenants made in a test vanish with its rollback; the router's short cache must not outlive them."""
+    from tenants import middleware
+
+    middleware._recent.clear()
+    yield
+    middleware._recent.clear()
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """An S3-compatible server (moto) on loopback: boto3 talks real HTTP to it."""

@@ -59,11 +59,3 @@ def publish_project_listing(
             "min_tier": min_tier, "status": status, "remaining": max(remaining, 0),
         },
     )  # fmt: skip
-
-
-def count_down_listing(*, tenant_id: int, project_id: int, by: int = 1) -> None:
-    from django.db.models import F
-
-    from workforce.models import ProjectListing
-
-    ProjectListing.objects.filter(tenant_id=tenant_id, project_id=project_id).update(remaining=F("remaining") - by)

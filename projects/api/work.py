@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from projects import selectors
-from projects.models import Assignment
+from projects.models import Assignment, OntologyVersion
 from projects.services.annotate import skip_task, submit_annotation
 from projects.services.distribution import NoTask, next_task
 from tenants.authentication import ApiKeyUser
@@ -41,13 +41,13 @@ class SkipIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
-def assignment_body(lease: Assignment) -> dict:
+def assignment_body(lease: Assignment, ontology_number: int) -> dict:
     """What the workspace sees of a lease: the payload only; never gold, never whether it is gold."""
     return {
         "id": lease.pk,
         "expires_at": lease.expires_at.isoformat(),
         "item": {"id": lease.item_id, "payload": lease.item.payload},
-        "ontology_version": lease.ontology_version.number,
+        "ontology_version": ontology_number,
         "kind": "calibration" if lease.kind == Assignment.Kind.CALIBRATION else "task",
         "suggestion": None,
     }
@@ -67,8 +67,11 @@ class NextTaskView(APIView):
         )  # fmt: skip
         if isinstance(offer, NoTask):
             return Response({"assignment": None, "reason": offer.reason, "message": offer.message})
-        lease = Assignment.objects.select_related("item", "ontology_version").get(pk=offer.pk)
-        return Response({"assignment": assignment_body(lease)})
+        if offer.ontology_version_id == project.current_ontology_id:
+            number = project.current_ontology.number
+        else:  # a lease held from before the ontology changed
+            number = OntologyVersion.objects.values_list("number", flat=True).get(pk=offer.ontology_version_id)
+        return Response({"assignment": assignment_body(offer, number)})
 
 
 class SubmitView(APIView):

@@ -4,11 +4,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from labelhub.errors import Conflict, DomainError, NotFound
-from projects.models import Annotation, Assignment, Item, OntologyVersion
-from projects.ontology import ValidationFailed, parse_ontology, validate_value
+from projects.models import Annotation, Assignment, Item
+from projects.ontology import ValidationFailed, validate_value
 from projects.services import listing
 from projects.services.distribution import SERVABLE, release_slot
-from projects.services.ontology import lock_version
+from projects.services.ontology import lock_version, ontology_of
 
 
 class AnnotationRejected(DomainError):
@@ -18,7 +18,7 @@ class AnnotationRejected(DomainError):
 def _own_lease_for_update(assignment_id: int, annotator_id: int) -> Assignment:
     lease = (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("project")
+        .select_related("project", "ontology_version")
         .filter(pk=assignment_id, annotator_id=annotator_id)
         .first()
     )
@@ -36,12 +36,11 @@ def _check_open(lease: Assignment) -> None:
         raise Conflict(f"the project is {lease.project.status}; submissions are closed", code="project_not_active")
 
 
-def _validated_value(lease: Assignment, value) -> dict:
+def _validated_value(lease: Assignment, item: Item, value) -> dict:
     if not isinstance(value, dict):
         raise AnnotationRejected("value must be a JSON object", field="value")
-    version = OntologyVersion.objects.get(pk=lease.ontology_version_id)
     try:
-        return validate_value(parse_ontology(version.definition), value, lease.item.payload)
+        return validate_value(ontology_of(lease.ontology_version), value, item.payload)
     except ValidationFailed as exc:
         first = exc.errors[0]
         raise AnnotationRejected(
@@ -57,8 +56,8 @@ def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms
     with transaction.atomic():
         lease = _own_lease_for_update(assignment_id, annotator_id)
         _check_open(lease)
-        clean = _validated_value(lease, value)
         item = Item.objects.select_for_update().get(pk=lease.item_id)
+        clean = _validated_value(lease, item, value)
         now = timezone.now()
         counts = lease.kind != Assignment.Kind.GOLD
         target = item.overlap_target or lease.project.default_overlap_target
@@ -93,7 +92,8 @@ def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms
                 item.status = Item.Status.FULL
             item.updated_at = now
             item.save(update_fields=["assigned_count", "annotation_count", "status", "updated_at"])
-        lock_version(version_id=lease.ontology_version_id)
+        if not lease.ontology_version.is_locked:
+            lock_version(version_id=lease.ontology_version_id)
     return annotation
 
 

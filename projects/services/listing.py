@@ -1,8 +1,9 @@
 """Keep the public annotator listing (workforce.ProjectListing) in step with a tenant project."""
 
+from labelhub.redis import get_redis
 from projects.models import Item, Project
 from tenants.selectors import current_client
-from workforce.services import count_down_listing, publish_project_listing
+from workforce.services import publish_project_listing
 
 
 def publish(project: Project) -> None:
@@ -18,7 +19,17 @@ def publish(project: Project) -> None:
     )  # fmt: skip
 
 
+REFRESH_EVERY_SECONDS = 5
+
+
 def item_completed(project_id: int) -> None:
+    """Schedule a refresh of the listing's remaining count, at most once per few seconds per project: counting
+    on every submit would put one contended row update on the annotators' hot path."""
+    from projects.actors import refresh_listing
+
     tenant = current_client()
-    if tenant is not None:
-        count_down_listing(tenant_id=tenant.id, project_id=project_id)
+    if tenant is None:
+        return
+    key = f"labelhub:listing-refresh:{tenant.schema_name}:{project_id}"
+    if get_redis().set(key, "1", nx=True, ex=REFRESH_EVERY_SECONDS):
+        refresh_listing.send_with_options(args=(project_id,), delay=REFRESH_EVERY_SECONDS * 1000)

@@ -1,6 +1,6 @@
 """Ontology versions: validate, save as the next version (or amend an unused one), lock when used."""
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from projects.models import OntologyVersion, Project
 from projects.ontology import Ontology, OntologyInvalid, diff_ontologies, parse_ontology
@@ -63,3 +63,19 @@ def lock_version(*, version_id: int) -> None:
 
 def current_ontology(project: Project) -> Ontology:
     return parse_ontology(project.current_ontology.definition)
+
+
+_LOCKED_CACHE: dict[tuple[str, int], Ontology] = {}
+
+
+def ontology_of(version: OntologyVersion) -> Ontology:
+    """The parsed ontology of a version. Locked versions never change, so their parse is kept per process."""
+    if not version.is_locked:
+        return parse_ontology(version.definition)
+    key = (connection.schema_name, version.pk)
+    ontology = _LOCKED_CACHE.get(key)
+    if ontology is None:
+        if len(_LOCKED_CACHE) > 2048:
+            _LOCKED_CACHE.clear()
+        ontology = _LOCKED_CACHE[key] = parse_ontology(version.definition)
+    return ontology

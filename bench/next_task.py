@@ -1,0 +1,225 @@
+"""Distribution benchmark: 32 simulated annotators over real HTTP (gunicorn) on a 100,000-item project, overlap 3.
+
+Each annotator loops next-task -> submit for --seconds. Prints next-task and submit latency percentiles,
+annotations per second, and the integrity counts (items over k, duplicate (annotator, item) pairs) that must be 0.
+Uses its own database (`labelhub_bench`, dropped and re-created).
+
+    .venv/bin/python bench/next_task.py --annotators 32 --seconds 60
+"""
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from import_items import bench_database_url, recreate_database  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def setup(n_items: int, n_annotators: int):
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_tenants.utils import tenant_context
+
+    from projects.formats import ImportRecord
+    from projects.services.bulk_insert import RecordChecker, insert_records
+    from projects.services.ontology import current_ontology, save_ontology
+    from projects.services.project import create_project, transition_project
+    from tenants.services import provision_client
+    from workforce.services import enroll_annotator, ensure_vendor
+
+    client = provision_client(
+        name="Bench", slug="bench", owner_email="b@bench.test", owner_password="bench-pass-123"
+    ).client
+    ontology = {
+        "task_type": "single_label",
+        "labels": [{"name": "ham", "hotkey": "1"}, {"name": "spam", "hotkey": "2"}],
+    }
+    with tenant_context(client):
+        project = create_project(name="next bench", task_type="single_label", user_id=None, overlap_k=3, gold_rate=0)
+        save_ontology(project=project, definition=ontology, user_id=None)
+        project.refresh_from_db()
+        records = (
+            ImportRecord(line=i, external_id=f"i{i}", payload={"text": f"message number {i}"}, metadata={}, label=None,
+                         gold=None, gold_explanation="", priority=0.0)
+            for i in range(1, n_items + 1)
+        )  # fmt: skip
+        checker = RecordChecker("single_label", current_ontology(project))
+        result = insert_records(open_records=lambda: records, project_id=project.pk, checker=checker)
+        assert result.ok and result.imported == n_items
+        transition_project(project_id=project.pk, to="active")
+
+    vendor = ensure_vendor(name="Bench crowd")
+    sessions = []
+    for i in range(n_annotators):
+        annotator = enroll_annotator(email=f"a{i}@bench.test", vendor=vendor, tier="crowd", password="bench-pass-123")
+        annotator.status = "active"
+        annotator.save()
+        store = SessionStore()
+        store[SESSION_KEY] = str(annotator.user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = annotator.user.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
+    return client, project.pk, sessions
+
+
+class Annotator(threading.Thread):
+    def __init__(self, port: int, tenant: str, project_id: int, session_key: str, deadline: float):
+        super().__init__(daemon=True)
+        self.port, self.tenant, self.project_id, self.deadline = port, tenant, project_id, deadline
+        csrf = secrets.token_hex(16)
+        self.headers = {
+            "Cookie": f"sessionid={session_key}; csrftoken={csrf}",
+            "X-CSRFToken": csrf,
+            "Content-Type": "application/json",
+            "Referer": f"http://127.0.0.1:{port}/",
+        }
+        self.next_ms: list[float] = []
+        self.submit_ms: list[float] = []
+        self.errors: list[str] = []
+        self.done = 0
+
+    def call(self, conn, path: str, body: dict) -> tuple[int, dict, float]:
+        start = time.perf_counter()
+        conn.request("POST", path, body=json.dumps(body), headers=self.headers)
+        response = conn.getresponse()
+        data = response.read()
+        elapsed = (time.perf_counter() - start) * 1000
+        return response.status, json.loads(data) if data else {}, elapsed
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        base = f"/t/{self.tenant}/api/v1/work"
+        while time.perf_counter() < self.deadline:
+            status, body, ms = self.call(conn, f"{base}/projects/{self.project_id}/next/", {})
+            if status != 200 or not body.get("assignment"):
+                self.errors.append(f"next {status} {body}"[:200])
+                break
+            self.next_ms.append(ms)
+            label = "spam" if body["assignment"]["item"]["id"] % 7 == 0 else "ham"
+            status, body, ms = self.call(
+                conn,
+                f"{base}/assignments/{body['assignment']['id']}/submit/",
+                {"value": {"label": label}, "client_ms": 1500},
+            )
+            if status != 201:
+                self.errors.append(f"submit {status} {body}"[:200])
+                continue
+            self.submit_ms.append(ms)
+            self.done += 1
+        conn.close()
+
+
+def integrity(client, project_id: int) -> tuple[int, int, int]:
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(client), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT item_id FROM projects_annotation WHERE project_id = %s "
+            "GROUP BY item_id HAVING count(*) > 3) x",
+            [project_id],
+        )
+        over = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT item_id, annotator_id FROM projects_assignment WHERE project_id = %s "
+            "GROUP BY item_id, annotator_id HAVING count(*) > 1) x",
+            [project_id],
+        )
+        duplicates = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM projects_item WHERE project_id = %s AND assigned_count > 3", [project_id])
+        over_counter = cursor.fetchone()[0]
+    return over, duplicates, over_counter
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--annotators", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument("--web-threads", type=int, default=8)
+    args = parser.parse_args()
+
+    url = bench_database_url()
+    recreate_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
+    os.environ["DRAMATIQ_NAMESPACE"] = f"labelhub-bench-{os.getpid()}"
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, check=True)
+    client, project_id, sessions = setup(args.items, args.annotators)
+
+    port = free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "labelhub.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.web_workers), "--threads", str(args.web_threads), "--worker-class", "gthread",
+         "--log-level", "warning"],
+        cwd=REPO, env=os.environ | {"LOG_LEVEL": "WARNING", "DEBUG": "false"},
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/health")
+                break
+            except OSError:
+                time.sleep(0.1)
+        time.sleep(1)
+        deadline = time.perf_counter() + args.seconds
+        threads = [Annotator(port, "bench", project_id, key, deadline) for key in sessions]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+
+    next_ms = [v for t in threads for v in t.next_ms]
+    submit_ms = [v for t in threads for v in t.submit_ms]
+    done = sum(t.done for t in threads)
+    errors = [e for t in threads for e in t.errors]
+    over, duplicates, over_counter = integrity(client, project_id)
+    print(f"{args.annotators} annotators, {args.items:,} items, overlap 3, {elapsed:.1f} s over HTTP (gunicorn "
+          f"{args.web_workers}x{args.web_threads} threads)")  # fmt: skip
+    for name, values in (("next-task", next_ms), ("submit", submit_ms)):
+        print(f"  {name:<9} latency ms: p50 {percentile(values, 0.5):6.1f}  p95 {percentile(values, 0.95):6.1f}  "
+              f"p99 {percentile(values, 0.99):6.1f}  (n={len(values):,}, mean {statistics.fmean(values):.1f})")  # fmt: skip
+    print(f"  completed annotations: {done:,} = {done / elapsed:,.1f} per second (target >= 150/s)")
+    print(f"  items over k: {over}  items with a slot counter over k: {over_counter}  "
+          f"duplicate (annotator, item) pairs: {duplicates}  (all must be 0)")  # fmt: skip
+    print(f"  errors: {len(errors)} {errors[:3]}")
+    print("  targets: next-task p50 < 15 ms, p99 < 100 ms")
+    print("Label Studio 1.23 (PostgreSQL, same machine, reported): next-task p50 784 ms with 5 annotators on "
+          "100,000 tasks, ~4 annotations/s; on SQLite it over-assigned 4 of 51 tasks")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

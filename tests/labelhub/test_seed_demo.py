@@ -1,0 +1,27 @@
+import pytest
+from django.core.management import call_command
+from django_tenants.utils import tenant_context
+
+from projects.models import Item, Project
+from tenants.selectors import get_client
+from workforce.models import Annotator, ProjectListing
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_real_projects_from_shared_data_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "owner@demo.test" in out and "admin@labelhub.test" in out
+    assert set(Annotator.objects.values_list("tier", flat=True)) == {"crowd", "trained", "expert"}
+    client = get_client(slug="demo")
+    with tenant_context(client):
+        counts = {
+            p.name: (p.task_type, p.status, Item.objects.filter(project=p).count()) for p in Project.objects.all()
+        }
+        assert counts["SMS spam (demo)"] == ("single_label", "active", 5574)
+        assert counts["Wikigold NER (demo)"] == ("spans", "active", 1696)
+        assert counts["COCO boxes (demo)"][:2] == ("boxes", "active") and counts["COCO boxes (demo)"][2] == 4
+        assert counts["Answer preference (demo)"][:2] == ("pairwise", "active")
+        assert Item.objects.filter(is_gold=True).exists()
+    assert ProjectListing.objects.filter(tenant_id=client.id, status="active").count() == 4

@@ -1,0 +1,131 @@
+"""The annotator API over HTTP: next task, submit, skip, and what an annotator may never see."""
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from projects.models import Annotation, Item, Project
+from workforce.services import enroll_annotator, ensure_vendor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def annotator():
+    person = enroll_annotator(email="worker@v.test", vendor=ensure_vendor(name="V"), tier="crowd")
+    person.status = "active"
+    person.save()
+    return person
+
+
+@pytest.fixture
+def live_project(spam_project):
+    Item.objects.create(project=spam_project, external_id="g1", payload={"text": "mystery message"}, gold={"label": "spam"},
+                        gold_explanation="secret", is_gold=True)  # fmt: skip
+    Item.objects.create(project=spam_project, external_id="t1", payload={"text": "task"})
+    Project.objects.filter(pk=spam_project.pk).update(status="active", gold_rate=1.0)
+    spam_project.refresh_from_db()
+    return spam_project
+
+
+def urls(tenant, project_id=None, assignment_id=None):
+    base = f"/t/{tenant.slug}/api/v1/work"
+    return {
+        "next": f"{base}/projects/{project_id}/next/",
+        "submit": f"{base}/assignments/{assignment_id}/submit/",
+        "skip": f"{base}/assignments/{assignment_id}/skip/",
+    }
+
+
+def test_annotator_gets_a_task_without_any_gold_hint_and_submits(api, tenant_a, live_project, annotator):
+    api.force_authenticate(annotator.user)
+    response = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json")
+    assert response.status_code == 200
+    assignment = response.json()["assignment"]
+    # gold_rate=1: this is the gold item, yet nothing in the response says so
+    assert assignment["item"]["payload"] == {"text": "mystery message"}
+    assert assignment["kind"] == "task"
+    text = response.content.decode()
+    assert "secret" not in text and "is_gold" not in text and '"gold"' not in text
+    submit = api.post(urls(tenant_a, assignment_id=assignment["id"])["submit"],
+                      {"value": {"label": "ham"}, "client_ms": 900}, format="json")  # fmt: skip
+    assert submit.status_code == 201
+    with tenant_context(tenant_a):
+        assert Annotation.objects.get(pk=submit.json()["annotation_id"]).client_ms == 900
+
+
+def test_invalid_value_is_a_400_naming_the_field(api, tenant_a, live_project, annotator):
+    api.force_authenticate(annotator.user)
+    assignment = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
+    response = api.post(
+        urls(tenant_a, assignment_id=assignment["id"])["submit"], {"value": {"label": "eggs"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["field"].startswith("value.label")
+    again = api.post(urls(tenant_a, assignment_id=assignment["id"])["submit"], {"value": "nope"}, format="json")
+    assert again.status_code == 400
+    with tenant_context(tenant_a):
+        assert not Annotation.objects.exists()
+
+
+def test_double_submit_is_409(api, tenant_a, live_project, annotator):
+    api.force_authenticate(annotator.user)
+    assignment = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
+    url = urls(tenant_a, assignment_id=assignment["id"])["submit"]
+    assert api.post(url, {"value": {"label": "ham"}}, format="json").status_code == 201
+    second = api.post(url, {"value": {"label": "spam"}}, format="json")
+    assert second.status_code == 409 and second.json()["error"]["code"] == "already_submitted"
+
+
+def test_skip_over_http(api, tenant_a, live_project, annotator):
+    api.force_authenticate(annotator.user)
+    assignment = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
+    response = api.post(urls(tenant_a, assignment_id=assignment["id"])["skip"], {"reason": "unclear"}, format="json")
+    assert response.json()["status"] == "skipped"
+
+
+def test_no_work_says_why(api, tenant_a, live_project, annotator):
+    Project.objects.filter(pk=live_project.pk).update(status="paused")
+    api.force_authenticate(annotator.user)
+    body = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()
+    assert body["assignment"] is None and body["reason"] == "project_not_active"
+
+
+def test_non_annotators_and_api_keys_cannot_take_tasks(api, tenant_a, live_project, owner_of, key_for):
+    api.force_authenticate(owner_of(tenant_a))
+    assert api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").status_code == 403
+    api.force_authenticate(None)
+    key = key_for(tenant_a)
+    response = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 403
+
+
+def test_another_tenants_project_and_assignment_ids_are_404(api, tenant_a, tenant_b, live_project, annotator):
+    api.force_authenticate(annotator.user)
+    assignment = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
+    assert api.post(urls(tenant_b, live_project.pk)["next"], {}, format="json").status_code == 404
+    response = api.post(
+        urls(tenant_b, assignment_id=assignment["id"])["submit"], {"value": {"label": "ham"}}, format="json"
+    )
+    assert response.status_code == 404
+    with tenant_context(tenant_a):
+        assert not Annotation.objects.exists()
+
+
+def test_tier_too_low_is_403(api, tenant_a, live_project, annotator):
+    Project.objects.filter(pk=live_project.pk).update(min_tier="expert")
+    api.force_authenticate(annotator.user)
+    response = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "tier_too_low"
+
+
+def test_workspace_page_and_annotator_home_render(client, tenant_a, live_project, annotator):
+    from projects.services.listing import publish
+
+    with tenant_context(tenant_a):
+        publish(live_project)
+    client.force_login(annotator.user)
+    home = client.get("/work/")
+    assert home.status_code == 200 and live_project.name.encode() in home.content
+    page = client.get(f"/t/{tenant_a.slug}/work/{live_project.pk}/")
+    assert page.status_code == 200
+    assert b"Spam or ham" in page.content  # guidelines rendered into the page
