@@ -20,6 +20,19 @@ def get_project(project_id: int) -> Project:
     return project
 
 
+def get_project_for_work(project_id: int) -> Project:
+    """The project as the annotator hot path needs it: no large ontology JSON, just the current version number."""
+    project = (
+        Project.objects.select_related("current_ontology")
+        .defer("description", "current_ontology__definition", "current_ontology__changelog")
+        .filter(pk=project_id)
+        .first()
+    )
+    if project is None:
+        raise NotFound(f"no project {project_id}")
+    return project
+
+
 def get_version(project: Project, number: int) -> OntologyVersion:
     version = OntologyVersion.objects.filter(project=project, number=number).first()
     if version is None:

@@ -60,7 +60,7 @@ class NextTaskView(APIView):
     def post(self, request: Request, project_id: int) -> Response:
         data = NextIn(data=request.data)
         data.is_valid(raise_exception=True)
-        project = selectors.get_project(project_id)
+        project = selectors.get_project_for_work(project_id)
         offer = next_task(
             project=project, annotator=request.annotator, tenant_id=request.tenant.id,
             exclude=tuple(data.validated_data["exclude"]),

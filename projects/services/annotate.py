@@ -1,7 +1,8 @@
 """Submitting and skipping leased tasks."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from labelhub.errors import Conflict, DomainError, NotFound
 from projects.models import Annotation, Assignment, Item
@@ -50,13 +51,38 @@ def _validated_value(lease: Assignment, item: Item, value) -> dict:
         ) from None
 
 
+_WRITE_ANSWER = """
+WITH answer AS (
+    INSERT INTO projects_annotation
+        (assignment_id, project_id, item_id, annotator_id, kind, value, ontology_version_id, status, client_ms,
+         server_ms, created_at)
+    VALUES (%(lease)s, %(project)s, %(item)s, %(annotator)s, %(kind)s, %(value)s, %(version)s, 'accepted',
+            %(client_ms)s, %(server_ms)s, %(now)s)
+    RETURNING id
+), closed AS (
+    UPDATE projects_assignment SET status = 'submitted', closed_at = %(now)s WHERE id = %(lease)s
+), counted AS (
+    UPDATE projects_item
+    SET assigned_count = %(assigned)s, annotation_count = %(answers)s, status = %(item_status)s, updated_at = %(now)s
+    WHERE id = %(item)s AND %(counts)s
+)
+SELECT id FROM answer
+"""
+
+
 def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms: int | None) -> Annotation:
     """Close the lease with an answer. A late answer (lease expired) is taken only while a slot is still free;
-    otherwise it is refused with `lease_lost` and nothing is written (the workspace keeps the answer)."""
+    otherwise it is refused with `lease_lost` and nothing is written (the workspace keeps the answer).
+
+    Hot path: two locking reads (lease, then item: always in that order) and one statement for the writes."""
     with transaction.atomic():
         lease = _own_lease_for_update(assignment_id, annotator_id)
         _check_open(lease)
-        item = Item.objects.select_for_update().get(pk=lease.item_id)
+        item = (
+            Item.objects.select_for_update()
+            .only("payload", "status", "assigned_count", "annotation_count", "overlap_target")
+            .get(pk=lease.item_id)
+        )
         clean = _validated_value(lease, item, value)
         now = timezone.now()
         counts = lease.kind != Assignment.Kind.GOLD
@@ -68,20 +94,6 @@ def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms
                     code="lease_lost",
                 )
             item.assigned_count += 1  # retake the slot the expiry gave back
-        annotation = Annotation.objects.create(
-            assignment=lease,
-            project_id=lease.project_id,
-            item_id=item.pk,
-            annotator_id=annotator_id,
-            kind=lease.kind,
-            value=clean,
-            ontology_version_id=lease.ontology_version_id,
-            client_ms=client_ms if client_ms is None or client_ms >= 0 else None,
-            server_ms=int((now - lease.created_at).total_seconds() * 1000),
-        )
-        lease.status = Assignment.Status.SUBMITTED
-        lease.closed_at = now
-        lease.save(update_fields=["status", "closed_at"])
         if counts:
             item.annotation_count += 1
             if item.annotation_count >= target:
@@ -90,11 +102,24 @@ def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms
                 transaction.on_commit(lambda: listing.item_completed(project_id))
             elif item.assigned_count >= target:
                 item.status = Item.Status.FULL
-            item.updated_at = now
-            item.save(update_fields=["assigned_count", "annotation_count", "status", "updated_at"])
+        params = {
+            "lease": lease.pk, "project": lease.project_id, "item": item.pk, "annotator": annotator_id,
+            "kind": lease.kind, "value": Jsonb(clean), "version": lease.ontology_version_id,
+            "client_ms": client_ms if client_ms is None or client_ms >= 0 else None,
+            "server_ms": max(int((now - lease.created_at).total_seconds() * 1000), 0), "now": now,
+            "assigned": item.assigned_count, "answers": item.annotation_count, "item_status": item.status,
+            "counts": counts,
+        }  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(_WRITE_ANSWER, params)
+            annotation_id = cursor.fetchone()[0]
         if not lease.ontology_version.is_locked:
             lock_version(version_id=lease.ontology_version_id)
-    return annotation
+    return Annotation(
+        pk=annotation_id, assignment_id=lease.pk, project_id=lease.project_id, item_id=item.pk,
+        annotator_id=annotator_id, kind=lease.kind, value=clean, ontology_version_id=lease.ontology_version_id,
+        status=Annotation.Status.ACCEPTED, client_ms=params["client_ms"], server_ms=params["server_ms"], created_at=now,
+    )  # fmt: skip
 
 
 def skip_task(*, assignment_id: int, annotator_id: int, reason: str = "") -> Assignment:
