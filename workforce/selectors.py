@@ -30,3 +30,7 @@ def open_projects_for(*, annotator: Annotator):
     return ProjectListing.objects.filter(status__in=["active", "calibrating"], min_tier__in=allowed).order_by(
         "tenant_name", "name"
     )
+
+
+def annotator_with_user(*, user_id) -> Annotator | None:
+    return Annotator.objects.select_related("user").filter(user_id=user_id).first()

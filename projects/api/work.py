@@ -2,16 +2,18 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from projects import selectors
+from projects.api.auth import AnnotatorSessionAuthentication
 from projects.models import Assignment, OntologyVersion
 from projects.services.annotate import skip_task, submit_annotation
 from projects.services.distribution import NoTask, next_task
-from tenants.authentication import ApiKeyUser
+from tenants.authentication import ApiKeyAuthentication, ApiKeyUser
 from workforce.selectors import annotator_for_user
 
 
@@ -24,8 +26,16 @@ class IsAnnotator(BasePermission):
             return False
         if isinstance(user, ApiKeyUser):
             return False
-        request.annotator = annotator_for_user(user_id=user.pk)
+        if getattr(request, "annotator", None) is None:
+            request.annotator = annotator_for_user(user_id=user.pk)
         return request.annotator is not None
+
+
+class AnnotatorView(APIView):
+    """Annotators work from a browser session; API keys belong to client tenants and are refused here."""
+
+    authentication_classes = [AnnotatorSessionAuthentication, SessionAuthentication, ApiKeyAuthentication]
+    permission_classes = [IsAnnotator]
 
 
 class NextIn(serializers.Serializer):
@@ -53,9 +63,7 @@ def assignment_body(lease: Assignment, ontology_number: int) -> dict:
     }
 
 
-class NextTaskView(APIView):
-    permission_classes = [IsAnnotator]
-
+class NextTaskView(AnnotatorView):
     @extend_schema(request=NextIn, responses={200: dict})
     def post(self, request: Request, project_id: int) -> Response:
         data = NextIn(data=request.data)
@@ -74,9 +82,7 @@ class NextTaskView(APIView):
         return Response({"assignment": assignment_body(offer, number)})
 
 
-class SubmitView(APIView):
-    permission_classes = [IsAnnotator]
-
+class SubmitView(AnnotatorView):
     @extend_schema(request=SubmitIn, responses={201: dict})
     def post(self, request: Request, assignment_id: int) -> Response:
         data = SubmitIn(data=request.data)
@@ -88,9 +94,7 @@ class SubmitView(APIView):
         return Response({"annotation_id": annotation.pk, "feedback": None}, status=status.HTTP_201_CREATED)
 
 
-class SkipView(APIView):
-    permission_classes = [IsAnnotator]
-
+class SkipView(AnnotatorView):
     @extend_schema(request=SkipIn, responses={200: dict})
     def post(self, request: Request, assignment_id: int) -> Response:
         data = SkipIn(data=request.data)

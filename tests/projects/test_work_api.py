@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import tenant_context
 
-from projects.models import Annotation, Item, Project
+from projects.models import Annotation, Assignment, Item, Project
 from workforce.services import enroll_annotator, ensure_vendor
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +129,34 @@ def test_workspace_page_and_annotator_home_render(client, tenant_a, live_project
     page = client.get(f"/t/{tenant_a.slug}/work/{live_project.pk}/")
     assert page.status_code == 200
     assert b"Spam or ham" in page.content  # guidelines rendered into the page
+
+
+def _session_client(user):
+    from rest_framework.test import APIClient
+
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(user)
+    browser.cookies["csrftoken"] = "a" * 32
+    return browser
+
+
+def test_real_session_with_csrf_token_can_take_and_submit_tasks(tenant_a, live_project, annotator):
+    browser = _session_client(annotator.user)
+    csrf = {"HTTP_X_CSRFTOKEN": "a" * 32}
+    refused = browser.post(urls(tenant_a, live_project.pk)["next"], {}, format="json")
+    assert refused.status_code == 403 and "CSRF" in refused.json()["error"]["message"]
+    assignment = browser.post(urls(tenant_a, live_project.pk)["next"], {}, format="json", **csrf).json()["assignment"]
+    submitted = browser.post(
+        urls(tenant_a, assignment_id=assignment["id"])["submit"], {"value": {"label": "ham"}}, format="json", **csrf
+    )
+    assert submitted.status_code == 201
+
+
+def test_changing_the_password_ends_existing_annotator_sessions(tenant_a, live_project, annotator):
+    browser = _session_client(annotator.user)
+    annotator.user.set_password("a-brand-new-password")
+    annotator.user.save()
+    response = browser.post(urls(tenant_a, live_project.pk)["next"], {}, format="json", HTTP_X_CSRFTOKEN="a" * 32)
+    assert response.status_code in (401, 403)
+    with tenant_context(tenant_a):
+        assert not Assignment.objects.exists()
