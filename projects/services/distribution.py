@@ -128,17 +128,17 @@ SELECT leased.id, counted.id, counted.external_id, counted.payload FROM leased J
 
 
 def _lease_open_item(project: Project, annotator_id: int, now) -> Assignment | None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A lease is soft state: if the server crashed in the next few milliseconds, the annotator would simply
-        # ask again. Not waiting for the WAL flush here halves next-task latency under load.
-        cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute(_RECLAIM, {"project": project.pk, "now": now})
-        expires = now + timedelta(seconds=project.lease_seconds)
-        params = {
-            "project": project.pk, "annotator": annotator_id, "k": project.default_overlap_target,
-            "version": project.current_ontology_id, "now": now, "expires": expires,
-        }  # fmt: skip
-        cursor.execute(_PICK_OPEN, params)
+    """Reclaim expired leases, then pick, count and lease, as one round trip: the three statements travel in one
+    query string, which PostgreSQL runs as one transaction (or inside the caller's, when there is one)."""
+    expires = now + timedelta(seconds=project.lease_seconds)
+    params = {
+        "project": project.pk, "annotator": annotator_id, "k": project.default_overlap_target,
+        "version": project.current_ontology_id, "now": now, "expires": expires,
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_LEASE_SCRIPT, params)
+        while cursor.nextset():  # the pick's result is the last of the three
+            pass
         row = cursor.fetchone()
     if row is None:
         return None
@@ -188,6 +188,11 @@ SET assigned_count = i.assigned_count - freed.n,
     updated_at = now()
 FROM freed WHERE i.id = freed.item_id
 """
+
+
+# A lease is soft state: if the server crashed in the next milliseconds, the annotator would simply ask again,
+# so the lease transaction does not wait for its WAL flush (synchronous_commit off, for this transaction only).
+_LEASE_SCRIPT = f"SELECT set_config('synchronous_commit', 'off', true); {_RECLAIM}; {_PICK_OPEN}"
 
 
 def reclaim_expired(*, project_id: int) -> None:
