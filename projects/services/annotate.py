@@ -20,6 +20,8 @@ def _own_lease_for_update(assignment_id: int, annotator_id: int) -> Assignment:
     lease = (
         Assignment.objects.select_for_update(of=("self",))
         .select_related("project", "ontology_version")
+        # the ontology JSON is loaded only when the parsed-ontology cache misses (see ontology_of)
+        .defer("project__description", "ontology_version__definition", "ontology_version__changelog")
         .filter(pk=assignment_id, annotator_id=annotator_id)
         .first()
     )
