@@ -102,8 +102,12 @@ def dramatiq_worker(django_db_setup, django_db_blocker):
     """A real `dramatiq labelhub.worker` process on the real Redis, pointed at the test database."""
     from django.conf import settings
 
+    import tempfile
+
+    storage_dir = tempfile.mkdtemp(prefix="labelhub-worker-storage-")
     with django_db_blocker.unblock():
         env = os.environ | {
+            "LABELHUB_STORAGE_DIR": storage_dir,
             "DATABASE_URL": database_url_for_current_test_db(),
             "REDIS_URL": settings.REDIS_URL,
             "DRAMATIQ_NAMESPACE": settings.DRAMATIQ_NAMESPACE,
@@ -133,6 +137,7 @@ def dramatiq_worker(django_db_setup, django_db_blocker):
     time.sleep(0.5)
     if proc.poll() is not None:
         raise RuntimeError(f"dramatiq worker exited at start with {proc.returncode}")
+    proc.storage_dir = storage_dir
     yield proc
     proc.terminate()
     try:
