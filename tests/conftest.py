@@ -100,9 +100,9 @@ def committed_tenants(transactional_db):
 @pytest.fixture(scope="session")
 def dramatiq_worker(django_db_setup, django_db_blocker):
     """A real `dramatiq labelhub.worker` process on the real Redis, pointed at the test database."""
-    from django.conf import settings
-
     import tempfile
+
+    from django.conf import settings
 
     storage_dir = tempfile.mkdtemp(prefix="labelhub-worker-storage-")
     with django_db_blocker.unblock():
