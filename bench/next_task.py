@@ -90,9 +90,10 @@ def setup(n_items: int, n_annotators: int):
 
 
 class Annotator(threading.Thread):
-    def __init__(self, port: int, tenant: str, project_id: int, session_key: str, deadline: float):
+    def __init__(self, port: int, tenant: str, project_id: int, session_key: str, deadline: float, think: float = 0):
         super().__init__(daemon=True)
         self.port, self.tenant, self.project_id, self.deadline = port, tenant, project_id, deadline
+        self.think = think
         csrf = secrets.token_hex(16)
         self.headers = {
             "Cookie": f"sessionid={session_key}; csrftoken={csrf}",
@@ -133,6 +134,8 @@ class Annotator(threading.Thread):
                 continue
             self.submit_ms.append(ms)
             self.done += 1
+            if self.think:
+                time.sleep(self.think)
         conn.close()
 
 
@@ -165,6 +168,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--web-threads", type=int, default=8)
+    parser.add_argument(
+        "--think-ms", type=float, default=0, help="pause after each submit (0: closed loop, measures saturation)"
+    )
     args = parser.parse_args()
 
     url = bench_database_url()
@@ -177,8 +183,8 @@ def main() -> None:
 
     port = free_port()
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "labelhub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.web_workers), "--threads", str(args.web_threads), "--worker-class", "gthread",
+        [sys.executable, "-m", "gunicorn", "labelhub.wsgi:application", "-c", "labelhub/gunicorn_conf.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(args.web_workers), "--threads", str(args.web_threads),
          "--log-level", "warning"],
         cwd=REPO, env=os.environ | {"LOG_LEVEL": "WARNING", "DEBUG": "false"},
     )  # fmt: skip
@@ -191,7 +197,7 @@ def main() -> None:
                 time.sleep(0.1)
         time.sleep(1)
         deadline = time.perf_counter() + args.seconds
-        threads = [Annotator(port, "bench", project_id, key, deadline) for key in sessions]
+        threads = [Annotator(port, "bench", project_id, key, deadline, args.think_ms / 1000) for key in sessions]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -208,7 +214,7 @@ def main() -> None:
     errors = [e for t in threads for e in t.errors]
     over, duplicates, over_counter = integrity(client, project_id)
     print(f"{args.annotators} annotators, {args.items:,} items, overlap 3, {elapsed:.1f} s over HTTP (gunicorn "
-          f"{args.web_workers}x{args.web_threads} threads)")  # fmt: skip
+          f"{args.web_workers}x{args.web_threads} threads), think time {args.think_ms:.0f} ms")  # fmt: skip
     for name, values in (("next-task", next_ms), ("submit", submit_ms)):
         print(f"  {name:<9} latency ms: p50 {percentile(values, 0.5):6.1f}  p95 {percentile(values, 0.95):6.1f}  "
               f"p99 {percentile(values, 0.99):6.1f}  (n={len(values):,}, mean {statistics.fmean(values):.1f})")  # fmt: skip
