@@ -654,12 +654,10 @@ def cmd_run(argv: list[str], stack: contextlib.ExitStack) -> int:
     web = [
         str(VENV_BIN / "gunicorn"),
         "labelhub.wsgi:application",
+        "--config",
+        "labelhub/gunicorn_conf.py",
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
         "--access-logfile",
         "-",
     ]
