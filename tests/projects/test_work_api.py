@@ -160,3 +160,12 @@ def test_changing_the_password_ends_existing_annotator_sessions(tenant_a, live_p
     assert response.status_code in (401, 403)
     with tenant_context(tenant_a):
         assert not Assignment.objects.exists()
+
+
+def test_open_and_held_tasks_carry_the_payload_as_an_object(api, tenant_a, live_project, annotator):
+    Project.objects.filter(pk=live_project.pk).update(gold_rate=0)
+    api.force_authenticate(annotator.user)
+    first = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
+    assert first["item"]["payload"] == {"text": "task"}
+    held = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
+    assert held["id"] == first["id"] and held["item"]["payload"] == {"text": "task"}
