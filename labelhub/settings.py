@@ -110,8 +110,9 @@ except Exception as exc:  # the library raises several types for bad URLs
     raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
 if _db.get("ENGINE") != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (LabelHub needs PostgreSQL schemas)")
-_db["ENGINE"] = "labelhub.db"  # django-tenants backend, rollback-safe search_path caching
-_db["CONN_HEALTH_CHECKS"] = True
+_db["ENGINE"] = "labelhub.db"  # django-tenants backend that skips redundant SET search_path
+# A health check costs a round trip per request; a dead pooled connection fails one request instead.
+_db["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", False)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,19 +1,40 @@
-"""django-tenants' PostgreSQL backend, made safe to set the search path once per connection and schema.
+"""django-tenants' PostgreSQL backend, without the repeated `SET search_path`.
 
-django-tenants issues `SET search_path` before every query unless TENANT_LIMIT_SET_CALLS is on, which doubles
-the round trips of every request. With the limit on, a `SET` issued inside a transaction that later rolls back
-(or a savepoint that is rolled back) is undone by PostgreSQL while django-tenants still believes it holds, and
-the next query would run in the wrong schema. So: forget the cached path on every rollback.
+With TENANT_LIMIT_SET_CALLS, django-tenants issues `SET search_path` once per cursor-use after each
+set_tenant(); but every request calls set_tenant() (public first, then the tenant), so every request still
+pays one extra round trip even when a pooled connection already has exactly that path. Here set_tenant()
+keeps the connection's path when it already is the one wanted. django-tenants itself forgets the path on
+rollback and close, which is when PostgreSQL may have dropped it, and so do we.
 """
 
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
 
 class DatabaseWrapper(TenantDatabaseWrapper):
-    def _rollback(self):
-        self.search_path_set_schemas = None
-        return super()._rollback()
+    def __init__(self, *args, **kwargs):
+        self._path_on_server = None  # what the last successful SET put on this connection
+        super().__init__(*args, **kwargs)
 
-    def _savepoint_rollback(self, sid):
-        self.search_path_set_schemas = None
-        return super()._savepoint_rollback(sid)
+    def set_tenant(self, tenant, include_public=True):
+        super().set_tenant(tenant, include_public)
+        if self._path_on_server is not None and self._path_on_server == self._get_cursor_search_paths():
+            self.search_path_set_schemas = self._path_on_server
+
+    def _handle_search_path(self, cursor=None):
+        super()._handle_search_path(cursor)
+        if not self._setting_search_path:
+            self._path_on_server = self.search_path_set_schemas
+
+    def close(self):
+        self._path_on_server = None
+        super().close()
+
+    def rollback(self):
+        self._path_on_server = None
+        super().rollback()
+
+    def savepoint_rollback(self, sid):
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            self._path_on_server = None
