@@ -104,3 +104,12 @@ def json_or_html_500(request: HttpRequest):
     if _wants_json(request):
         return JsonResponse(error_body("server_error", "internal error; it has been logged"), status=500)
     return server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = ""):
+    """CSRF refusals in the API's JSON shape for API paths (Django's HTML page elsewhere)."""
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    if _wants_json(request):
+        return JsonResponse(error_body("permission_denied", f"CSRF Failed: {reason}"), status=403)
+    return django_csrf_failure(request, reason)

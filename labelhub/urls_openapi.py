@@ -2,10 +2,11 @@
 
 from django.urls import include, path
 
-from labelhub import urls_tenant
+from projects.api.urls import documented_urlpatterns as projects_api
 from tenants.api.urls import public_urlpatterns as tenants_public_api
+from tenants.api.urls import tenant_urlpatterns as tenants_api
 
 urlpatterns = [
     path("api/v1/", include(tenants_public_api)),
-    path("t/<slug:tenant>/api/v1/", include(urls_tenant.api_v1)),
+    path("t/<slug:tenant>/api/v1/", include([*tenants_api, *projects_api])),
 ]

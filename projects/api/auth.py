@@ -11,6 +11,7 @@ from django.utils.crypto import constant_time_compare
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
+from workforce.models import Annotator
 from workforce.selectors import annotator_with_user
 
 
@@ -25,20 +26,27 @@ def _session_hash_ok(user, session_hash: str | None) -> bool:
     )
 
 
+def session_annotator(django_request) -> Annotator | None:
+    """The annotator logged in on this browser session, checked as django.contrib.auth.get_user would."""
+    session = getattr(django_request, "session", None)
+    user_id = session.get(SESSION_KEY) if session is not None else None
+    if user_id is None:
+        return None
+    annotator = annotator_with_user(user_id=user_id)
+    if annotator is None:
+        return None
+    user = annotator.user
+    if not user.is_active or not _session_hash_ok(user, session.get(HASH_SESSION_KEY)):
+        return None
+    django_request.user = user  # what AuthenticationMiddleware would load lazily, without a second query
+    return annotator
+
+
 class AnnotatorSessionAuthentication(SessionAuthentication):
     def authenticate(self, request: Request):
-        django_request = request._request
-        session = getattr(django_request, "session", None)
-        user_id = session.get(SESSION_KEY) if session is not None else None
-        if user_id is None:
-            return None
-        annotator = annotator_with_user(user_id=user_id)
+        annotator = session_annotator(request._request)
         if annotator is None:
             return None  # not an annotator: the ordinary session class authenticates, the permission refuses
-        user = annotator.user
-        if not user.is_active or not _session_hash_ok(user, session.get(HASH_SESSION_KEY)):
-            return None
         self.enforce_csrf(request)
-        django_request.user = user  # what AuthenticationMiddleware would load lazily, without a second query
         request.annotator = annotator
-        return user, None
+        return annotator.user, None

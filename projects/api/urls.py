@@ -1,7 +1,7 @@
 from django.urls import path
 
+from projects.api import hot, work
 from projects.api import views as v
-from projects.api import work
 
 urlpatterns = [
     path("projects/", v.ProjectListView.as_view(), name="projects"),
@@ -19,7 +19,16 @@ urlpatterns = [
     path("projects/<int:project_id>/imports/<int:job_id>/", v.ImportDetailView.as_view(), name="import-detail"),
     path("projects/<int:project_id>/items/", v.ItemListView.as_view(), name="items"),
     path("projects/<int:project_id>/items/<int:item_id>/", v.ItemDetailView.as_view(), name="item-detail"),
+    # The hot pair are plain Django views (projects/api/hot.py); the DRF classes document the same contract.
+    path("work/projects/<int:project_id>/next/", hot.next_task_view, name="work-next"),
+    path("work/assignments/<int:assignment_id>/submit/", hot.submit_view, name="work-submit"),
+    path("work/assignments/<int:assignment_id>/skip/", work.SkipView.as_view(), name="work-skip"),
+]
+
+# The OpenAPI schema documents the hot pair through their DRF twins (same contract, same services).
+documented_urlpatterns = [
+    pattern for pattern in urlpatterns if getattr(pattern, "name", None) not in ("work-next", "work-submit")
+] + [
     path("work/projects/<int:project_id>/next/", work.NextTaskView.as_view(), name="work-next"),
     path("work/assignments/<int:assignment_id>/submit/", work.SubmitView.as_view(), name="work-submit"),
-    path("work/assignments/<int:assignment_id>/skip/", work.SkipView.as_view(), name="work-skip"),
 ]

@@ -63,6 +63,13 @@ def assignment_body(lease: Assignment, ontology_number: int) -> dict:
     }
 
 
+def ontology_number_of(lease: Assignment, project) -> int:
+    if lease.ontology_version_id == project.current_ontology_id:
+        return project.current_ontology.number
+    # a lease held from before the ontology changed
+    return OntologyVersion.objects.values_list("number", flat=True).get(pk=lease.ontology_version_id)
+
+
 class NextTaskView(AnnotatorView):
     @extend_schema(request=NextIn, responses={200: dict})
     def post(self, request: Request, project_id: int) -> Response:
@@ -75,11 +82,7 @@ class NextTaskView(AnnotatorView):
         )  # fmt: skip
         if isinstance(offer, NoTask):
             return Response({"assignment": None, "reason": offer.reason, "message": offer.message})
-        if offer.ontology_version_id == project.current_ontology_id:
-            number = project.current_ontology.number
-        else:  # a lease held from before the ontology changed
-            number = OntologyVersion.objects.values_list("number", flat=True).get(pk=offer.ontology_version_id)
-        return Response({"assignment": assignment_body(offer, number)})
+        return Response({"assignment": assignment_body(offer, ontology_number_of(offer, project))})
 
 
 class SubmitView(AnnotatorView):

@@ -37,7 +37,7 @@ def urls(tenant, project_id=None, assignment_id=None):
 
 
 def test_annotator_gets_a_task_without_any_gold_hint_and_submits(api, tenant_a, live_project, annotator):
-    api.force_authenticate(annotator.user)
+    api.force_login(annotator.user)
     response = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json")
     assert response.status_code == 200
     assignment = response.json()["assignment"]
@@ -54,7 +54,7 @@ def test_annotator_gets_a_task_without_any_gold_hint_and_submits(api, tenant_a, 
 
 
 def test_invalid_value_is_a_400_naming_the_field(api, tenant_a, live_project, annotator):
-    api.force_authenticate(annotator.user)
+    api.force_login(annotator.user)
     assignment = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
     response = api.post(
         urls(tenant_a, assignment_id=assignment["id"])["submit"], {"value": {"label": "eggs"}}, format="json"
@@ -68,7 +68,7 @@ def test_invalid_value_is_a_400_naming_the_field(api, tenant_a, live_project, an
 
 
 def test_double_submit_is_409(api, tenant_a, live_project, annotator):
-    api.force_authenticate(annotator.user)
+    api.force_login(annotator.user)
     assignment = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
     url = urls(tenant_a, assignment_id=assignment["id"])["submit"]
     assert api.post(url, {"value": {"label": "ham"}}, format="json").status_code == 201
@@ -77,7 +77,7 @@ def test_double_submit_is_409(api, tenant_a, live_project, annotator):
 
 
 def test_skip_over_http(api, tenant_a, live_project, annotator):
-    api.force_authenticate(annotator.user)
+    api.force_login(annotator.user)
     assignment = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
     response = api.post(urls(tenant_a, assignment_id=assignment["id"])["skip"], {"reason": "unclear"}, format="json")
     assert response.json()["status"] == "skipped"
@@ -85,22 +85,22 @@ def test_skip_over_http(api, tenant_a, live_project, annotator):
 
 def test_no_work_says_why(api, tenant_a, live_project, annotator):
     Project.objects.filter(pk=live_project.pk).update(status="paused")
-    api.force_authenticate(annotator.user)
+    api.force_login(annotator.user)
     body = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()
     assert body["assignment"] is None and body["reason"] == "project_not_active"
 
 
 def test_non_annotators_and_api_keys_cannot_take_tasks(api, tenant_a, live_project, owner_of, key_for):
-    api.force_authenticate(owner_of(tenant_a))
+    api.force_login(owner_of(tenant_a))
     assert api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").status_code == 403
-    api.force_authenticate(None)
+    api.logout()
     key = key_for(tenant_a)
     response = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 403
 
 
 def test_another_tenants_project_and_assignment_ids_are_404(api, tenant_a, tenant_b, live_project, annotator):
-    api.force_authenticate(annotator.user)
+    api.force_login(annotator.user)
     assignment = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
     assert api.post(urls(tenant_b, live_project.pk)["next"], {}, format="json").status_code == 404
     response = api.post(
@@ -113,7 +113,7 @@ def test_another_tenants_project_and_assignment_ids_are_404(api, tenant_a, tenan
 
 def test_tier_too_low_is_403(api, tenant_a, live_project, annotator):
     Project.objects.filter(pk=live_project.pk).update(min_tier="expert")
-    api.force_authenticate(annotator.user)
+    api.force_login(annotator.user)
     response = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json")
     assert response.status_code == 403 and response.json()["error"]["code"] == "tier_too_low"
 
@@ -164,8 +164,32 @@ def test_changing_the_password_ends_existing_annotator_sessions(tenant_a, live_p
 
 def test_open_and_held_tasks_carry_the_payload_as_an_object(api, tenant_a, live_project, annotator):
     Project.objects.filter(pk=live_project.pk).update(gold_rate=0)
-    api.force_authenticate(annotator.user)
+    api.force_login(annotator.user)
     first = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
     assert first["item"]["payload"] == {"text": "task"}
     held = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
     assert held["id"] == first["id"] and held["item"]["payload"] == {"text": "task"}
+
+
+def test_malformed_requests_get_a_400_naming_the_problem(api, tenant_a, live_project, annotator):
+    api.force_login(annotator.user)
+    next_url = urls(tenant_a, live_project.pk)["next"]
+    broken = api.post(next_url, "{not json", content_type="application/json")
+    assert broken.status_code == 400 and "not valid JSON" in broken.json()["error"]["message"]
+    wrong = api.post(next_url, {"exclude": "all"}, format="json")
+    assert wrong.status_code == 400 and wrong.json()["error"]["field"] == "exclude"
+    assert api.get(next_url).status_code == 405
+    assignment = api.post(next_url, {}, format="json").json()["assignment"]
+    submit_url = urls(tenant_a, assignment_id=assignment["id"])["submit"]
+    negative = api.post(submit_url, {"value": {"label": "ham"}, "client_ms": -5}, format="json")
+    assert negative.status_code == 400 and negative.json()["error"]["field"] == "client_ms"
+    missing = api.post(submit_url, {}, format="json")
+    assert missing.status_code == 400 and missing.json()["error"]["field"] == "value"
+    with tenant_context(tenant_a):
+        assert not Annotation.objects.exists()
+
+
+def test_openapi_documents_the_annotator_endpoints(client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    assert "/t/{tenant}/api/v1/work/projects/{project_id}/next/" in paths
+    assert "/t/{tenant}/api/v1/work/assignments/{assignment_id}/submit/" in paths
