@@ -1,7 +1,9 @@
 """Read queries of the projects app (tenant schema: the connection is already inside the tenant)."""
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from labelhub.db.rows import in_model_order
 from labelhub.errors import NotFound
 from projects.models import ImportJob, Item, OntologyVersion, Project
 
@@ -20,16 +22,28 @@ def get_project(project_id: int) -> Project:
     return project
 
 
+_WORK_FIELDS = in_model_order(
+    Project,
+    {"id", "name", "task_type", "status", "min_tier", "gold_rate", "overlap_mode", "overlap_k", "overlap_min",
+     "lease_seconds", "current_ontology_id"},
+)  # fmt: skip
+
+
 def get_project_for_work(project_id: int) -> Project:
-    """The project as the annotator hot path needs it: no large ontology JSON, just the current version number."""
-    project = (
-        Project.objects.select_related("current_ontology")
-        .defer("description", "current_ontology__definition", "current_ontology__changelog")
-        .filter(pk=project_id)
-        .first()
-    )
-    if project is None:
+    """The project as the annotator hot path needs it, in one raw query: the settings distribution reads and the
+    current ontology version number (as `current_ontology_number`); other fields are deferred."""
+    columns = ", ".join(f"p.{f}" for f in _WORK_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, v.number FROM projects_project p "
+            "LEFT JOIN projects_ontologyversion v ON v.id = p.current_ontology_id WHERE p.id = %s",
+            [project_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound(f"no project {project_id}")
+    project = Project.from_db("default", _WORK_FIELDS, row[:-1])
+    project.current_ontology_number = row[-1]
     return project
 
 

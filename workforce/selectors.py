@@ -1,5 +1,6 @@
 """Read queries over the workforce (public schema)."""
 
+from labelhub.db.rows import in_model_order
 from workforce.models import TIER_RANK, Annotator
 
 
@@ -32,5 +33,29 @@ def open_projects_for(*, annotator: Annotator):
     )
 
 
+_ANNOTATOR_FIELDS = in_model_order(Annotator, {"id", "user_id", "vendor_id", "tier", "is_reviewer", "status"})
+
+
 def annotator_with_user(*, user_id) -> Annotator | None:
-    return Annotator.objects.select_related("user").filter(user_id=user_id).first()
+    """The annotator profile and its user in one raw query (this runs on every annotator request).
+
+    Fields not read here are deferred on the returned instances, so touching them still works (one lazy query).
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    user_model = get_user_model()
+    user_fields = in_model_order(user_model, {"id", "password", "is_active", "email"})
+    columns = ", ".join([*(f"a.{f}" for f in _ANNOTATOR_FIELDS), *(f"u.{f}" for f in user_fields)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM workforce_annotator a JOIN tenants_user u ON u.id = a.user_id WHERE a.user_id = %s",
+            [user_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_ANNOTATOR_FIELDS)
+    annotator = Annotator.from_db("default", _ANNOTATOR_FIELDS, row[:split])
+    annotator.user = user_model.from_db("default", user_fields, row[split:])
+    return annotator

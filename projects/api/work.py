@@ -65,7 +65,7 @@ def assignment_body(lease: Assignment, ontology_number: int) -> dict:
 
 def ontology_number_of(lease: Assignment, project) -> int:
     if lease.ontology_version_id == project.current_ontology_id:
-        return project.current_ontology.number
+        return getattr(project, "current_ontology_number", None) or project.current_ontology.number
     # a lease held from before the ontology changed
     return OntologyVersion.objects.values_list("number", flat=True).get(pk=lease.ontology_version_id)
 

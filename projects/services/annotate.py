@@ -4,8 +4,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from labelhub.db.rows import in_model_order
 from labelhub.errors import Conflict, DomainError, NotFound
-from projects.models import Annotation, Assignment, Item
+from projects.models import Annotation, Assignment, Item, OntologyVersion, Project
 from projects.ontology import ValidationFailed, validate_value
 from projects.services import listing
 from projects.services.distribution import SERVABLE, release_slot
@@ -16,17 +17,40 @@ class AnnotationRejected(DomainError):
     code = "invalid_annotation"
 
 
-def _own_lease_for_update(assignment_id: int, annotator_id: int) -> Assignment:
-    lease = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("project", "ontology_version")
-        # the ontology JSON is loaded only when the parsed-ontology cache misses (see ontology_of)
-        .defer("project__description", "ontology_version__definition", "ontology_version__changelog")
-        .filter(pk=assignment_id, annotator_id=annotator_id)
-        .first()
+_LEASE_FIELDS = in_model_order(
+    Assignment, {"id", "project_id", "item_id", "annotator_id", "kind", "status", "ontology_version_id", "created_at"}
+)
+_LEASE_PROJECT_FIELDS = in_model_order(Project, {"id", "status", "overlap_mode", "overlap_k", "overlap_min"})
+_LEASE_VERSION_FIELDS = in_model_order(OntologyVersion, {"id", "is_locked"})
+_LEASE_SQL = (
+    "SELECT "
+    + ", ".join(
+        [
+            *(f"a.{f}" for f in _LEASE_FIELDS),
+            *(f"p.{f}" for f in _LEASE_PROJECT_FIELDS),
+            *(f"v.{f}" for f in _LEASE_VERSION_FIELDS),
+        ]
     )
-    if lease is None:  # not yours and not there look the same
+    + " FROM projects_assignment a JOIN projects_project p ON p.id = a.project_id"
+    " JOIN projects_ontologyversion v ON v.id = a.ontology_version_id"
+    " WHERE a.id = %s AND a.annotator_id = %s FOR UPDATE OF a"
+)
+
+
+def _own_lease_for_update(assignment_id: int, annotator_id: int) -> Assignment:
+    """The caller's lease, row-locked (only the lease row: locking the project would serialise all submits).
+
+    One raw query on the submit hot path; the ontology JSON is left deferred and loaded only when the
+    parsed-ontology cache misses (see ontology_of)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LEASE_SQL, [assignment_id, annotator_id])
+        row = cursor.fetchone()
+    if row is None:  # not yours and not there look the same
         raise NotFound(f"no task {assignment_id} is assigned to you")
+    a, p = len(_LEASE_FIELDS), len(_LEASE_FIELDS) + len(_LEASE_PROJECT_FIELDS)
+    lease = Assignment.from_db("default", _LEASE_FIELDS, row[:a])
+    lease.project = Project.from_db("default", _LEASE_PROJECT_FIELDS, row[a:p])
+    lease.ontology_version = OntologyVersion.from_db("default", _LEASE_VERSION_FIELDS, row[p:])
     return lease
 
 
@@ -118,10 +142,19 @@ def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms
         if not lease.ontology_version.is_locked:
             lock_version(version_id=lease.ontology_version_id)
     return Annotation(
-        pk=annotation_id, assignment_id=lease.pk, project_id=lease.project_id, item_id=item.pk,
-        annotator_id=annotator_id, kind=lease.kind, value=clean, ontology_version_id=lease.ontology_version_id,
-        status=Annotation.Status.ACCEPTED, client_ms=params["client_ms"], server_ms=params["server_ms"], created_at=now,
-    )  # fmt: skip
+        pk=annotation_id,
+        assignment_id=lease.pk,
+        project_id=lease.project_id,
+        item_id=item.pk,
+        annotator_id=annotator_id,
+        kind=lease.kind,
+        value=clean,
+        ontology_version_id=lease.ontology_version_id,
+        status=Annotation.Status.ACCEPTED,
+        client_ms=params["client_ms"],
+        server_ms=params["server_ms"],
+        created_at=now,
+    )
 
 
 def skip_task(*, assignment_id: int, annotator_id: int, reason: str = "") -> Assignment:
