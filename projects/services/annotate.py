@@ -4,7 +4,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from labelhub.db.rows import in_model_order
+from labelhub.db.rows import in_model_order, json_column
 from labelhub.errors import Conflict, DomainError, NotFound
 from projects.models import Annotation, Assignment, Item, OntologyVersion, Project
 from projects.ontology import ValidationFailed, validate_value
@@ -35,6 +35,20 @@ _LEASE_SQL = (
     " JOIN projects_ontologyversion v ON v.id = a.ontology_version_id"
     " WHERE a.id = %s AND a.annotator_id = %s FOR UPDATE OF a"
 )
+
+
+_ITEM_FIELDS = in_model_order(Item, {"id", "payload", "status", "assigned_count", "annotation_count", "overlap_target"})
+_ITEM_SQL = f"SELECT {', '.join(_ITEM_FIELDS)} FROM projects_item WHERE id = %s FOR UPDATE"
+
+
+def _item_for_update(item_id: int) -> Item:
+    """The leased item's counters, row-locked after the lease (always lease first, then item)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ITEM_SQL, [item_id])
+        row = list(cursor.fetchone())
+    payload_at = _ITEM_FIELDS.index("payload")
+    row[payload_at] = json_column(row[payload_at])
+    return Item.from_db("default", _ITEM_FIELDS, row)
 
 
 def _own_lease_for_update(assignment_id: int, annotator_id: int) -> Assignment:
@@ -104,11 +118,7 @@ def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms
     with transaction.atomic():
         lease = _own_lease_for_update(assignment_id, annotator_id)
         _check_open(lease)
-        item = (
-            Item.objects.select_for_update()
-            .only("payload", "status", "assigned_count", "annotation_count", "overlap_target")
-            .get(pk=lease.item_id)
-        )
+        item = _item_for_update(lease.item_id)
         clean = _validated_value(lease, item, value)
         now = timezone.now()
         counts = lease.kind != Assignment.Kind.GOLD

@@ -10,10 +10,10 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from labelhub.db.rows import json_column
 from labelhub.errors import Forbidden
 from projects.models import Assignment, Item, Project
 from workforce import selectors as workforce
@@ -83,8 +83,7 @@ def _held_leases(project: Project, annotator_id: int, now) -> list[Assignment]:
 def _lease(project, annotator_id, pk, item_row, kind, version_id, created, expires) -> Assignment:
     """An Assignment built from a row of the hot-path SQL (no second query for the item)."""
     item_id, external_id, payload = item_row
-    if isinstance(payload, str):  # Django's psycopg setup hands jsonb to raw cursors as text
-        payload = orjson.loads(payload)
+    payload = json_column(payload)
     lease = Assignment(
         pk=pk, project=project, item_id=item_id, annotator_id=annotator_id, kind=kind, status=Assignment.Status.ACTIVE,
         ontology_version_id=version_id, created_at=created, expires_at=expires,
