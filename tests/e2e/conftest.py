@@ -58,6 +58,14 @@ def page(browser, harness):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base)
     context.set_default_timeout(5000)
     tab = context.new_page()
+    errors = collect_js_errors(tab)
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def collect_js_errors(tab) -> list[str]:
+    """Uncaught exceptions and console errors of a page (failed image loads excepted), for asserting none."""
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.on(
@@ -66,9 +74,7 @@ def page(browser, harness):
             msg.type == "error" and not msg.text.startswith("Failed to load resource") and errors.append(msg.text)
         ),
     )
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    return errors
 
 
 @pytest.fixture

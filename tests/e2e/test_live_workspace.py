@@ -38,7 +38,7 @@ from projects.ontology.payloads import validate_payload
 from projects.services.ontology import save_ontology
 from projects.services.project import create_project, transition_project
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARGS, CHROMIUM
+from tests.e2e.conftest import ARGS, CHROMIUM, collect_js_errors
 from tests.e2e.harness.ontologies import ONTOLOGIES, SPAN_TEXT
 from tests.e2e.helpers import select_text
 from tests.e2e.recipes import TYPES, draw, span_of
@@ -143,14 +143,7 @@ def live_page(live_browser, live_server):
     image = street_png()
     context.route(IMAGE_URL, lambda route: route.fulfill(status=200, content_type="image/png", body=image))
     tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on(
-        "console",
-        lambda msg: (
-            msg.type == "error" and not msg.text.startswith("Failed to load resource") and errors.append(msg.text)
-        ),
-    )
+    errors = collect_js_errors(tab)
     yield tab
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
