@@ -23,6 +23,10 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from benchdb import SPAM_ONTOLOGY, fresh_django  # noqa: E402
+
 WORDS = [
     "free",
     "prize",
@@ -42,20 +46,6 @@ WORDS = [
     "love",
     "home",
 ]
-
-
-def bench_database_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/labelhub")
-    return base.rsplit("/", 1)[0] + "/labelhub_bench"
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS labelhub_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE labelhub_bench")
 
 
 def generate(path: Path, n: int) -> int:
@@ -111,18 +101,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    url = bench_database_url()
-    recreate_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
-    os.environ["DRAMATIQ_NAMESPACE"] = f"labelhub-bench-{os.getpid()}"
     tmp = Path(tempfile.mkdtemp(prefix="lh-bench-"))
-    os.environ["LABELHUB_STORAGE_DIR"] = str(tmp / "storage")
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, check=True)
-
-    import django
-
-    django.setup()
+    client = fresh_django(LABELHUB_STORAGE_DIR=str(tmp / "storage"))
     from django.db import connection
     from django_tenants.utils import tenant_context
 
@@ -130,15 +110,8 @@ def main() -> None:
     from projects.services.imports import create_upload_import
     from projects.services.ontology import save_ontology
     from projects.services.project import create_project
-    from tenants.services import provision_client
 
-    client = provision_client(
-        name="Bench", slug="bench", owner_email="b@bench.test", owner_password="bench-password-1"
-    ).client
-    ontology = {
-        "task_type": "single_label",
-        "labels": [{"name": "ham", "hotkey": "1"}, {"name": "spam", "hotkey": "2"}],
-    }
+    ontology = SPAM_ONTOLOGY
 
     data = tmp / "items.jsonl"
     t0 = time.perf_counter()

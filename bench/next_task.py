@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from import_items import bench_database_url, recreate_database  # noqa: E402
+from benchdb import SPAM_ONTOLOGY, fresh_django  # noqa: E402
 
 
 def free_port() -> int:
@@ -39,9 +39,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def setup(n_items: int, n_annotators: int):
-    import django
-
-    django.setup()
+    client = fresh_django()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django_tenants.utils import tenant_context
@@ -50,16 +48,9 @@ def setup(n_items: int, n_annotators: int):
     from projects.services.bulk_insert import RecordChecker, insert_records
     from projects.services.ontology import current_ontology, save_ontology
     from projects.services.project import create_project, transition_project
-    from tenants.services import provision_client
     from workforce.services import enroll_annotator, ensure_vendor
 
-    client = provision_client(
-        name="Bench", slug="bench", owner_email="b@bench.test", owner_password="bench-pass-123"
-    ).client
-    ontology = {
-        "task_type": "single_label",
-        "labels": [{"name": "ham", "hotkey": "1"}, {"name": "spam", "hotkey": "2"}],
-    }
+    ontology = SPAM_ONTOLOGY
     with tenant_context(client):
         project = create_project(name="next bench", task_type="single_label", user_id=None, overlap_k=3, gold_rate=0)
         save_ontology(project=project, definition=ontology, user_id=None)
@@ -173,12 +164,6 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    url = bench_database_url()
-    recreate_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labelhub.settings")
-    os.environ["DRAMATIQ_NAMESPACE"] = f"labelhub-bench-{os.getpid()}"
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, check=True)
     client, project_id, sessions = setup(args.items, args.annotators)
 
     port = free_port()
