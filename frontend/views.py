@@ -13,10 +13,11 @@ from projects import selectors as project_selectors
 from projects.guidelines import render_guidelines
 from projects.models import Project
 from projects.ontology import TASK_TYPES
+from projects.services.distribution import SERVABLE
 from projects.services.project import TRANSITIONS, create_project
 from tenants.scopes import ROLE_SCOPES
 from tenants.selectors import membership_role, tenants_of_user
-from workforce.selectors import annotator_for_user, open_projects_for
+from workforce.selectors import annotator_for_user, open_projects_for, tier_allows
 
 
 @login_required
@@ -98,6 +99,9 @@ def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
     annotator = annotator_for_user(user_id=request.user.pk)
     project = Project.objects.select_related("current_ontology").filter(pk=project_id).first()
     if annotator is None or project is None or project.current_ontology is None:
+        raise Http404("no such project")
+    # Draft, archived or above-tier projects are not the annotator's to see, guidelines included.
+    if project.status not in SERVABLE or not tier_allows(annotator_tier=annotator.tier, required_tier=project.min_tier):
         raise Http404("no such project")
     definition = project.current_ontology.definition
     context = {

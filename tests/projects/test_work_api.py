@@ -193,3 +193,19 @@ def test_openapi_documents_the_annotator_endpoints(client):
     paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
     assert "/t/{tenant}/api/v1/work/projects/{project_id}/next/" in paths
     assert "/t/{tenant}/api/v1/work/assignments/{assignment_id}/submit/" in paths
+
+
+def test_workspace_page_is_404_for_draft_or_above_tier_projects(client, tenant_a, live_project, annotator):
+    client.force_login(annotator.user)
+    page = f"/t/{tenant_a.slug}/work/{live_project.pk}/"
+
+    def set_project(**fields):  # requests leave the connection in the public schema
+        with tenant_context(tenant_a):
+            Project.objects.filter(pk=live_project.pk).update(**fields)
+
+    set_project(status="draft")
+    assert client.get(page).status_code == 404
+    set_project(status="active", min_tier="expert")
+    assert client.get(page).status_code == 404
+    set_project(min_tier="crowd")
+    assert client.get(page).status_code == 200
