@@ -15,8 +15,9 @@ def projects_with_counts() -> QuerySet[Project]:
     )
 
 
-def get_project(project_id: int) -> Project:
-    project = Project.objects.select_related("current_ontology").filter(pk=project_id).first()
+def get_project(project_id: int, *, with_counts: bool = False) -> Project:
+    queryset = projects_with_counts() if with_counts else Project.objects.select_related("current_ontology")
+    project = queryset.filter(pk=project_id).first()
     if project is None:
         raise NotFound(f"no project {project_id}")
     return project

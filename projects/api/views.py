@@ -44,8 +44,7 @@ class ProjectDetailView(APIView):
 
     @extend_schema(responses=s.ProjectOut)
     def get(self, request: Request, project_id: int) -> Response:
-        return Response(s.ProjectOut(selectors.projects_with_counts().filter(pk=project_id).first()
-                                     or selectors.get_project(project_id)).data)  # fmt: skip
+        return Response(s.ProjectOut(selectors.get_project(project_id, with_counts=True)).data)
 
     @extend_schema(request=s.ProjectPatch, responses=s.ProjectOut)
     def patch(self, request: Request, project_id: int) -> Response:

@@ -192,19 +192,11 @@ FROM freed WHERE i.id = freed.item_id
 """
 
 
-# A lease is soft state: if the server crashed in the next milliseconds, the annotator would simply ask again,
-# so the lease transaction does not wait for its WAL flush (synchronous_commit off, for this transaction only).
+# Expired leases are reclaimed by the same script that takes a new one. The cut-off is the application clock, like
+# `expires_at` itself (SQL now() is the transaction's start). A lease is soft state: if the server crashed in the
+# next milliseconds, the annotator would simply ask again, so the lease transaction does not wait for its WAL
+# flush (synchronous_commit off, for this transaction only).
 _LEASE_SCRIPT = f"SELECT set_config('synchronous_commit', 'off', true); {_RECLAIM}; {_PICK_OPEN}"
-
-
-def reclaim_expired(*, project_id: int) -> None:
-    """Return the slots of expired leases. Cheap when nothing expired (a probe of a partial index).
-
-    Next-task runs the same statement inside its own transaction. The cut-off is the application clock, like
-    `expires_at` itself (SQL now() is the transaction's start, which may be long ago in a long transaction).
-    """
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_RECLAIM, {"project": project_id, "now": timezone.now()})
 
 
 def release_slot(item: Item) -> None:
