@@ -44,6 +44,8 @@ class Project(models.Model):
     calibration_pass_threshold = models.FloatField(default=0.8)
     calibration_attempts = models.PositiveSmallIntegerField(default=2)
     accuracy_floor = models.FloatField(default=0.85)
+    # Hidden gold answers an annotator must have given before the floor can pause them (too few prove nothing).
+    gold_min_for_pause = models.PositiveSmallIntegerField(default=10)
     auto_accept_threshold = models.FloatField(null=True, blank=True)
     audit_rate = models.FloatField(default=0.05)
     blind = models.BooleanField(default=True)

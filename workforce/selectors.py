@@ -1,7 +1,7 @@
 """Read queries over the workforce (public schema)."""
 
 from labelhub.db.rows import in_model_order
-from workforce.models import TIER_RANK, Annotator
+from workforce.models import TIER_RANK, Annotator, Qualification
 
 
 def annotator_for_user(*, user_id: int | None) -> Annotator | None:
@@ -14,13 +14,19 @@ def tier_allows(*, annotator_tier: str, required_tier: str) -> bool:
     return TIER_RANK[annotator_tier] >= TIER_RANK[required_tier]
 
 
-def is_qualified(*, annotator_id: int, tenant_id: int, project_id: int) -> bool:
-    """Whether the annotator passed the project's calibration.
+def standing_of(*, annotator_id: int, tenant_id: int, project_id: int) -> Qualification | None:
+    """The annotator's standing in one project (None until they first calibrate or answer there)."""
+    return Qualification.objects.filter(annotator_id=annotator_id, tenant_id=tenant_id, project_id=project_id).first()
 
-    Until onboarding calibration lands (workforce issue), everyone counts as qualified; distribution asks only
-    this function, so making it real changes nothing else.
-    """
-    return True
+
+def is_qualified(*, standing: Qualification | None, calibration_required: bool) -> bool:
+    """Whether distribution may hand the annotator ordinary work: they passed calibration, or the project has
+    none. A paused or blocked standing is never qualified."""
+    if standing is None:
+        return not calibration_required
+    if standing.status == Qualification.Status.CALIBRATING:
+        return not calibration_required
+    return standing.status == Qualification.Status.QUALIFIED
 
 
 def open_projects_for(*, annotator: Annotator):

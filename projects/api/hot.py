@@ -90,6 +90,7 @@ def submit_view(request: HttpRequest, annotator, assignment_id: int) -> HttpResp
     if client_ms is not None and (type(client_ms) is not int or not 0 <= client_ms <= 86_400_000):
         raise BadRequest("client_ms must be a whole number of milliseconds", field="client_ms")
     annotation = submit_annotation(
-        assignment_id=assignment_id, annotator_id=annotator.pk, value=data["value"], client_ms=client_ms
-    )
-    return _json({"annotation_id": annotation.pk, "feedback": None}, status=201)
+        assignment_id=assignment_id, annotator_id=annotator.pk, annotator=annotator, tenant_id=request.tenant.id,
+        value=data["value"], client_ms=client_ms,
+    )  # fmt: skip
+    return _json({"annotation_id": annotation.pk, "feedback": annotation.feedback}, status=201)

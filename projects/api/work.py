@@ -91,10 +91,12 @@ class SubmitView(AnnotatorView):
         data = SubmitIn(data=request.data)
         data.is_valid(raise_exception=True)
         annotation = submit_annotation(
-            assignment_id=assignment_id, annotator_id=request.annotator.pk,
-            value=data.validated_data["value"], client_ms=data.validated_data.get("client_ms"),
+            assignment_id=assignment_id, annotator_id=request.annotator.pk, annotator=request.annotator,
+            tenant_id=request.tenant.id, value=data.validated_data["value"],
+            client_ms=data.validated_data.get("client_ms"),
         )  # fmt: skip
-        return Response({"annotation_id": annotation.pk, "feedback": None}, status=status.HTTP_201_CREATED)
+        body = {"annotation_id": annotation.pk, "feedback": annotation.feedback}
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class SkipView(AnnotatorView):

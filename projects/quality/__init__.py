@@ -18,6 +18,7 @@ from .alpha import coincidence_matrix, krippendorff_alpha
 from .boxes import aggregate_boxes, box_iou, box_iou_matrix, box_match_f1
 from .cooccurrence import LabelConfusion, label_confusion, observed_agreement, specific_agreement
 from .dawid_skene import DawidSkeneResult, dawid_skene
+from .gold import GoldScore, normalise_text, score_gold
 from .longformat import dedupe_last, from_reliability_matrix, reliability_matrix
 from .multilabel import multilabel_vote, rating_summary
 from .preferences import bradley_terry, pairwise_vote, rank_responses
@@ -26,6 +27,7 @@ from .spans import aggregate_spans, span_iou_matrix, span_overlap_f1
 
 __all__ = [
     "DawidSkeneResult",
+    "GoldScore",
     "LabelConfusion",
     "MetricResult",
     "PairwiseKappa",
@@ -48,6 +50,7 @@ __all__ = [
     "label_confusion",
     "majority_vote",
     "multilabel_vote",
+    "normalise_text",
     "observed_agreement",
     "pairwise_cohen",
     "pairwise_vote",
@@ -56,6 +59,7 @@ __all__ = [
     "reliability_matrix",
     "replay_fixed_overlap",
     "replay_overlap",
+    "score_gold",
     "should_stop",
     "span_iou_matrix",
     "span_overlap_f1",

@@ -11,6 +11,8 @@ from projects.ontology import ValidationFailed, validate_value
 from projects.services import listing
 from projects.services.distribution import SERVABLE, release_slot
 from projects.services.ontology import lock_version, ontology_of
+from projects.services.standing import account_answer
+from workforce.models import Annotator
 
 
 class AnnotationRejected(DomainError):
@@ -20,7 +22,11 @@ class AnnotationRejected(DomainError):
 _LEASE_FIELDS = in_model_order(
     Assignment, {"id", "project_id", "item_id", "annotator_id", "kind", "status", "ontology_version_id", "created_at"}
 )
-_LEASE_PROJECT_FIELDS = in_model_order(Project, {"id", "status", "overlap_mode", "overlap_k", "overlap_min"})
+_LEASE_PROJECT_FIELDS = in_model_order(
+    Project,
+    {"id", "status", "task_type", "overlap_mode", "overlap_k", "overlap_min", "accuracy_floor", "gold_min_for_pause",
+     "calibration_items", "calibration_pass_threshold", "calibration_attempts"},
+)  # fmt: skip
 _LEASE_VERSION_FIELDS = in_model_order(OntologyVersion, {"id", "is_locked"})
 _LEASE_SQL = (
     "SELECT "
@@ -37,7 +43,11 @@ _LEASE_SQL = (
 )
 
 
-_ITEM_FIELDS = in_model_order(Item, {"id", "payload", "status", "assigned_count", "annotation_count", "overlap_target"})
+_ITEM_FIELDS = in_model_order(
+    Item,
+    {"id", "payload", "status", "assigned_count", "annotation_count", "overlap_target", "is_gold", "gold",
+     "gold_explanation"},
+)  # fmt: skip
 _ITEM_SQL = f"SELECT {', '.join(_ITEM_FIELDS)} FROM projects_item WHERE id = %s FOR UPDATE"
 
 
@@ -46,8 +56,9 @@ def _item_for_update(item_id: int) -> Item:
     with connection.cursor() as cursor:
         cursor.execute(_ITEM_SQL, [item_id])
         row = list(cursor.fetchone())
-    payload_at = _ITEM_FIELDS.index("payload")
-    row[payload_at] = json_column(row[payload_at])
+    for name in ("payload", "gold"):
+        at = _ITEM_FIELDS.index(name)
+        row[at] = json_column(row[at])
     return Item.from_db("default", _ITEM_FIELDS, row)
 
 
@@ -110,18 +121,27 @@ SELECT id FROM answer
 """
 
 
-def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms: int | None) -> Annotation:
+def submit_annotation(
+    *, assignment_id: int, annotator_id: int, value, client_ms: int | None, annotator=None, tenant_id: int | None = None
+) -> Annotation:
     """Close the lease with an answer. A late answer (lease expired) is taken only while a slot is still free;
     otherwise it is refused with `lease_lost` and nothing is written (the workspace keeps the answer).
 
+    The workforce accounts for the answer in the same transaction (score, pay, speed, maybe a pause), so either
+    everything is written or nothing. The returned annotation carries `feedback` (calibration only, else None).
+
     Hot path: two locking reads (lease, then item: always in that order) and one statement for the writes."""
+    if annotator is None:
+        annotator = Annotator.objects.get(pk=annotator_id)
+    if tenant_id is None:
+        tenant_id = connection.tenant.pk
     with transaction.atomic():
         lease = _own_lease_for_update(assignment_id, annotator_id)
         _check_open(lease)
         item = _item_for_update(lease.item_id)
         clean = _validated_value(lease, item, value)
         now = timezone.now()
-        counts = lease.kind != Assignment.Kind.GOLD
+        counts = lease.kind == Assignment.Kind.TASK  # gold and calibration answers take no slot
         target = item.overlap_target or lease.project.default_overlap_target
         if counts and lease.status == Assignment.Status.EXPIRED:
             if item.status != Item.Status.OPEN or item.assigned_count >= target:
@@ -151,7 +171,12 @@ def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms
             annotation_id = cursor.fetchone()[0]
         if not lease.ontology_version.is_locked:
             lock_version(version_id=lease.ontology_version_id)
-    return Annotation(
+        feedback = account_answer(
+            lease=lease, item=item, annotation_id=annotation_id, value=clean,
+            ontology=ontology_of(lease.ontology_version), annotator=annotator, tenant_id=tenant_id,
+            client_ms=params["client_ms"], server_ms=params["server_ms"],
+        )  # fmt: skip
+    annotation = Annotation(
         pk=annotation_id,
         assignment_id=lease.pk,
         project_id=lease.project_id,
@@ -165,6 +190,8 @@ def submit_annotation(*, assignment_id: int, annotator_id: int, value, client_ms
         server_ms=params["server_ms"],
         created_at=now,
     )
+    annotation.feedback = feedback
+    return annotation
 
 
 def skip_task(*, assignment_id: int, annotator_id: int, reason: str = "") -> Assignment:
@@ -179,6 +206,6 @@ def skip_task(*, assignment_id: int, annotator_id: int, reason: str = "") -> Ass
         lease.closed_at = timezone.now()
         lease.skip_reason = (reason or "")[:500]
         lease.save(update_fields=["status", "closed_at", "skip_reason"])
-        if was_active and lease.kind != Assignment.Kind.GOLD:
+        if was_active and lease.kind == Assignment.Kind.TASK:
             release_slot(Item.objects.select_for_update().get(pk=lease.item_id))
     return lease

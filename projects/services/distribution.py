@@ -16,7 +16,15 @@ from django.utils import timezone
 from labelhub.db.rows import json_column
 from labelhub.errors import Forbidden
 from projects.models import Assignment, Item, Project
+from projects.services.standing import calibration_required, rules_for
 from workforce import selectors as workforce
+from workforce.models import Qualification
+from workforce.services.standing import grade_calibration_now
+
+STANDING_CALIBRATING = Qualification.Status.CALIBRATING
+STANDING_QUALIFIED = Qualification.Status.QUALIFIED
+STANDING_PAUSED = Qualification.Status.PAUSED
+STANDING_BLOCKED = Qualification.Status.BLOCKED
 
 MAX_HELD_LEASES = 2  # the task on screen + one prefetched
 SERVABLE = {Project.Status.ACTIVE, Project.Status.CALIBRATING}
@@ -40,9 +48,13 @@ def _refuse_if_not_allowed(project: Project, annotator) -> NoTask | None:
 
 
 def next_task(*, project: Project, annotator, tenant_id: int, exclude: tuple[int, ...] = ()) -> Assignment | NoTask:
-    """The lease the annotator should work on now: one already held, else hidden gold at the project's rate,
-    else the highest-priority open item they have never seen."""
+    """The lease the annotator should work on now: one already held, else calibration until qualified, else hidden
+    gold at the project's rate, else the highest-priority open item they have never seen."""
     refusal = _refuse_if_not_allowed(project, annotator)
+    if refusal:
+        return refusal
+    standing = workforce.standing_of(annotator_id=annotator.pk, tenant_id=tenant_id, project_id=project.pk)
+    refusal = _refuse_by_standing(standing)
     if refusal:
         return refusal
     now = timezone.now()
@@ -52,14 +64,48 @@ def next_task(*, project: Project, annotator, tenant_id: int, exclude: tuple[int
             return lease
     if len(held) >= MAX_HELD_LEASES:
         return NoTask("lease_limit", "finish the tasks you hold first")
-    if not workforce.is_qualified(annotator_id=annotator.pk, tenant_id=tenant_id, project_id=project.pk):
-        return NoTask("not_qualified", "pass this project's calibration first")
+    needs_calibration = standing is None or standing.status == STANDING_CALIBRATING
+    if needs_calibration and not workforce.is_qualified(
+        standing=standing, calibration_required=calibration_required(project)
+    ):
+        return _calibration_task(project, annotator, tenant_id, standing, held, now, exclude)
     if project.gold_rate > 0 and random.random() < project.gold_rate:
         lease = _lease_gold(project, annotator.pk, now)
         if lease is not None:
             return lease
     lease = _lease_open_item(project, annotator.pk, now)
     return lease or NoTask("no_work", "no more items for you in this project right now")
+
+
+def _refuse_by_standing(standing) -> NoTask | None:
+    if standing is None:
+        return None
+    if standing.status == STANDING_PAUSED:
+        return NoTask("paused_for_project", f"you are paused on this project: {standing.status_reason}")
+    if standing.status == STANDING_BLOCKED:
+        return NoTask("calibration_failed", f"you did not pass this project's calibration ({standing.status_reason})")
+    return None
+
+
+def _calibration_task(project, annotator, tenant_id, standing, held, now, exclude) -> Assignment | NoTask:
+    """A fresh gold item shown openly as calibration, until the attempt has its items. If the pool runs dry the
+    attempt is graded on what was answered; with nothing answered there is nothing to grade and the person waits."""
+    answered = standing.attempt_answered if standing else 0
+    in_hand = sum(1 for lease in held if lease.kind == Assignment.Kind.CALIBRATION)
+    if answered + in_hand >= project.calibration_items:
+        return NoTask("calibration_pending", "finish the calibration items you hold first")
+    lease = _lease_gold(project, annotator.pk, now, kind=Assignment.Kind.CALIBRATION)
+    if lease is not None:
+        return lease
+    if in_hand == 0 and standing is not None and answered > 0:
+        grade_calibration_now(standing=standing, rules=rules_for(project), annotator=annotator)
+        fresh = workforce.standing_of(annotator_id=annotator.pk, tenant_id=tenant_id, project_id=project.pk)
+        if fresh.status == STANDING_QUALIFIED:
+            return next_task(project=project, annotator=annotator, tenant_id=tenant_id, exclude=exclude)
+        return _refuse_by_standing(fresh) or NoTask(
+            "no_calibration_items", "there are no calibration items left for you; ask your vendor manager"
+        )
+    return NoTask("no_calibration_items", "there are no calibration items left for you; ask your vendor manager")
 
 
 _HELD = """
@@ -157,9 +203,9 @@ LIMIT 1
 """
 
 
-def _lease_gold(project: Project, annotator_id: int, now) -> Assignment | None:
+def _lease_gold(project: Project, annotator_id: int, now, kind: str = Assignment.Kind.GOLD) -> Assignment | None:
     """Gold items take no slot (any number of annotators answer them); the order is shuffled per annotator
-    so that people cannot trade the answers of 'the next gold item'."""
+    so that people cannot trade the answers of 'the next gold item'. Calibration draws from the same pool."""
     with connection.cursor() as cursor:
         cursor.execute(_PICK_GOLD, {"project": project.pk, "annotator": annotator_id})
         row = cursor.fetchone()
@@ -167,7 +213,7 @@ def _lease_gold(project: Project, annotator_id: int, now) -> Assignment | None:
         return None
     try:
         with transaction.atomic():
-            return _new_lease(project, row[0], annotator_id, Assignment.Kind.GOLD, now)
+            return _new_lease(project, row[0], annotator_id, kind, now)
     except IntegrityError:  # a concurrent request of the same person took it first
         return None
 

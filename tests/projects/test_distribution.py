@@ -223,7 +223,7 @@ def test_hidden_gold_is_served_at_the_project_rate(spam_project, make_annotator,
         for i in range(400)
     ]
     Item.objects.bulk_create(items + gold)
-    Project.objects.filter(pk=spam_project.pk).update(gold_rate=0.2, overlap_k=1, status="active")
+    Project.objects.filter(pk=spam_project.pk).update(gold_rate=0.2, overlap_k=1, status="active", calibration_items=0)
     spam_project.refresh_from_db()
     kinds = []
     for _ in range(8):

@@ -22,7 +22,7 @@ def live_project(spam_project):
     Item.objects.create(project=spam_project, external_id="g1", payload={"text": "mystery message"}, gold={"label": "spam"},
                         gold_explanation="secret", is_gold=True)  # fmt: skip
     Item.objects.create(project=spam_project, external_id="t1", payload={"text": "task"})
-    Project.objects.filter(pk=spam_project.pk).update(status="active", gold_rate=1.0)
+    Project.objects.filter(pk=spam_project.pk).update(status="active", gold_rate=1.0, calibration_items=0)
     spam_project.refresh_from_db()
     return spam_project
 
