@@ -5,8 +5,9 @@ from django.urls import include, path
 from projects.api.urls import documented_urlpatterns as projects_api
 from tenants.api.urls import public_urlpatterns as tenants_public_api
 from tenants.api.urls import tenant_urlpatterns as tenants_api
+from workforce.api.urls import urlpatterns as workforce_api
 
 urlpatterns = [
-    path("api/v1/", include(tenants_public_api)),
+    path("api/v1/", include([*tenants_public_api, *workforce_api])),
     path("t/<slug:tenant>/api/v1/", include([*tenants_api, *projects_api])),
 ]

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from frontend import urls as frontend_urls
 from labelhub.health import health
 from tenants.api.urls import public_urlpatterns as tenants_public_api
+from workforce.api.urls import urlpatterns as workforce_api
 
 handler404 = "labelhub.errors.json_or_html_404"
 handler500 = "labelhub.errors.json_or_html_500"
@@ -14,7 +15,7 @@ handler500 = "labelhub.errors.json_or_html_500"
 urlpatterns = [
     path("health", health, name="health"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(tenants_public_api)),
+    path("api/v1/", include([*tenants_public_api, *workforce_api])),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="labelhub.urls_openapi"), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="openapi-schema"), name="api-redoc"),
