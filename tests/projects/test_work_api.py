@@ -209,3 +209,39 @@ def test_workspace_page_is_404_for_draft_or_above_tier_projects(client, tenant_a
     assert client.get(page).status_code == 404
     set_project(min_tier="crowd")
     assert client.get(page).status_code == 200
+
+
+def test_annotators_cannot_read_gold_or_other_peoples_labels_through_any_api(api, tenant_a, live_project, annotator):
+    """Every GET endpoint an annotator could try, with their own session: refused, or free of gold and labels."""
+    api.force_login(annotator.user)
+    lease = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
+    api.post(urls(tenant_a, assignment_id=lease["id"])["submit"], {"value": {"label": "ham"}}, format="json")
+    with tenant_context(tenant_a):
+        gold_item = Item.objects.get(external_id="g1")
+    base = f"/t/{tenant_a.slug}/api/v1"
+    for path in (f"{base}/projects/", f"{base}/projects/{live_project.pk}/", f"{base}/projects/{live_project.pk}/items/",
+                 f"{base}/projects/{live_project.pk}/items/{gold_item.pk}/", f"{base}/tenant/"):  # fmt: skip
+        assert api.get(path).status_code == 403, path
+    for path in ("/api/v1/me/standing/", "/api/v1/me/earnings/", "/api/v1/me/"):
+        response = api.get(path)
+        assert response.status_code == 200, path
+        text = response.content.decode()
+        assert "secret" not in text and "spam" not in text and '"gold"' not in text, path
+    for path in ("/api/v1/vendor/annotators/", "/api/v1/vendor/payouts/", "/api/v1/vendor/disputes/"):
+        assert api.get(path).status_code == 403, path
+
+
+def test_calibration_feedback_over_http_shows_the_gold_answer_after_answering(api, tenant_a, live_project, annotator):
+    Project.objects.filter(pk=live_project.pk).update(calibration_items=1, calibration_pass_threshold=1.0)
+    api.force_login(annotator.user)
+    lease = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()["assignment"]
+    assert lease["kind"] == "calibration" and "gold" not in lease["item"]
+    body = api.post(urls(tenant_a, assignment_id=lease["id"])["submit"], {"value": {"label": "ham"}}, format="json")
+    feedback = body.json()["feedback"]
+    assert (
+        feedback["correct"] is False and feedback["gold"] == {"label": "spam"} and feedback["explanation"] == "secret"
+    )
+    assert feedback["calibration"]["status"] == "calibrating" and feedback["calibration"]["attempt"] == 2
+    # the only gold item is used up: the second attempt has nothing fresh to show, and the person is told so
+    again = api.post(urls(tenant_a, live_project.pk)["next"], {}, format="json").json()
+    assert again["assignment"] is None and again["reason"] == "no_calibration_items"

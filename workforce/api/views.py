@@ -1,5 +1,7 @@
 """Vendor console, annotator self-service and the platform pay-rate table. Thin views over services/selectors."""
 
+from decimal import Decimal
+
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -14,6 +16,17 @@ from workforce import console
 from workforce.models import TIER_CHOICES, Annotator, Payout, PayRate, Vendor
 from workforce.services import console as actions
 from workforce.services import pay
+
+
+def money_as_text(value):
+    """Decimals as strings, recursively: JSON floats would turn 0.155 into 0.15499999... on the client."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: money_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [money_as_text(v) for v in value]
+    return value
 
 
 class IsVendorManager(BasePermission):
@@ -49,7 +62,7 @@ class AnnotatorSelfView(APIView):
 class VendorAnnotatorsView(ManagerView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
-        return Response({"annotators": console.annotator_rows(vendor_ids=request.vendor_ids)})
+        return Response({"annotators": money_as_text(console.annotator_rows(vendor_ids=request.vendor_ids))})
 
 
 class VendorAnnotatorDetailView(ManagerView):
@@ -63,7 +76,7 @@ class VendorAnnotatorDetailView(ManagerView):
             for e in console.recent_events(annotator_id=annotator_id)
         ]  # fmt: skip
         return Response({
-            "annotator": rows[0], "projects": console.standings_of(annotator_id=annotator_id),
+            "annotator": money_as_text(rows[0]), "projects": console.standings_of(annotator_id=annotator_id),
             "timeline": console.accuracy_timeline(annotator_id=annotator_id), "events": events,
         })  # fmt: skip
 
@@ -105,7 +118,7 @@ class AnnotatorActionView(ManagerView):
             data.is_valid(raise_exception=True)
             actions.promote_annotator(manager_user_id=me, annotator_id=annotator_id, **data.validated_data)
         row = console.annotator_rows(vendor_ids=request.vendor_ids, annotator_ids=[annotator_id])[0]
-        return Response({"annotator": row})
+        return Response({"annotator": money_as_text(row)})
 
 
 class PayoutIn(serializers.Serializer):
@@ -142,7 +155,7 @@ class PayoutsView(ManagerView):
             vendor=Vendor.objects.get(pk=vendor_id), period_start=data.validated_data["period_start"],
             period_end=data.validated_data["period_end"], by_user_id=request.user.pk,
         )  # fmt: skip
-        return Response({"payout": _payout_body(payout), "rows": pay.payout_rows(payout)}, status=201)
+        return Response({"payout": _payout_body(payout), "rows": money_as_text(pay.payout_rows(payout))}, status=201)
 
 
 class PayoutCsvView(ManagerView):
@@ -187,7 +200,7 @@ class SettleDisputeView(ManagerView):
 class MyEarningsView(AnnotatorSelfView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
-        return Response(console.earnings_of(annotator_id=request.annotator.pk))
+        return Response(money_as_text(console.earnings_of(annotator_id=request.annotator.pk)))
 
 
 class MyStandingView(AnnotatorSelfView):

@@ -43,7 +43,7 @@ def parse_amount(raw, *, field: str = "amount") -> Decimal:
         raise InvalidRate(f"{field} {amount} per label is above the {MAX_PAY_PER_LABEL} limit", field=field)
     if amount != amount.quantize(CENT_FRACTION):
         raise InvalidRate(f"{field} has more than four decimals ({amount})", field=field)
-    return amount
+    return amount.quantize(CENT_FRACTION)
 
 
 @transaction.atomic
