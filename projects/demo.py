@@ -76,6 +76,15 @@ PREFERENCE_ONTOLOGY = {
 }
 
 
+# Calibration sized to what a person trying the demo will sit through; COCO has a single gold image.
+DEMO_SETTINGS = {
+    "SMS spam (demo)": {"calibration_items": 5, "calibration_pass_threshold": 0.8, "gold_rate": 0.2},
+    "Wikigold NER (demo)": {"calibration_items": 2, "calibration_pass_threshold": 0.5},
+    "COCO boxes (demo)": {"calibration_items": 0},
+    "Answer preference (demo)": {"calibration_items": 3, "calibration_pass_threshold": 0.6},
+}
+
+
 def seed_demo_projects(client, out) -> None:
     if client is None:
         return
@@ -98,6 +107,7 @@ def seed_demo_projects(client, out) -> None:
             )
             if not result.ok:
                 raise RuntimeError(f"demo data for {name} failed: {result.errors[:3]}")
+            Project.objects.filter(pk=project.pk).update(**DEMO_SETTINGS.get(name, {}))
             transition_project(project_id=project.pk, to=Project.Status.ACTIVE)
             out.write(f"  demo project {name!r}: {result.imported} items")
 

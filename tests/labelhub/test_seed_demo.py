@@ -25,3 +25,27 @@ def test_seed_demo_builds_real_projects_from_shared_data_and_is_idempotent(capsy
         assert counts["Answer preference (demo)"][:2] == ("pairwise", "active")
         assert Item.objects.filter(is_gold=True).exists()
     assert ProjectListing.objects.filter(tenant_id=client.id, status="active").count() == 4
+
+
+@pytest.mark.django_db
+def test_seed_demo_simulates_work_that_reaches_the_vendor_console(capsys):
+    from django.db.models import Sum
+
+    from workforce.models import PayEntry, PayRate, Qualification, QualityEvent
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: the activity is not simulated twice
+    assert PayRate.objects.filter(tenant_id__isnull=True).count() == 21
+    client = get_client(slug="demo")
+    with tenant_context(client):
+        sms = Project.objects.get(name="SMS spam (demo)")
+        from projects.models import Annotation
+
+        answers = Annotation.objects.filter(project=sms).count()
+    assert 200 < answers <= 4 * 100
+    sloppy = Qualification.objects.get(annotator__user__email="trained2@acme-annotation.test", project_id=sms.pk)
+    assert sloppy.status == "paused", (sloppy.gold_seen, sloppy.gold_correct, sloppy.labels)
+    assert QualityEvent.objects.filter(annotator=sloppy.annotator, kind="work_discarded").exists()
+    careful = Qualification.objects.get(annotator__user__email="trained1@acme-annotation.test", project_id=sms.pk)
+    assert careful.status == "qualified" and careful.gold_seen >= 10
+    assert PayEntry.objects.aggregate(s=Sum("amount"))["s"] > 0

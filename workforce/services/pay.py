@@ -26,6 +26,18 @@ CENT_FRACTION = Decimal("0.0001")  # the ledger keeps four decimals: per-label p
 TASK_TYPE_MAX = 20
 
 
+# The platform's starting rate table (USD per accepted label), roughly proportional to the seconds a label takes.
+DEFAULT_RATES = {
+    "single_label": ("0.0200", "0.0300", "0.0800"),
+    "multi_label": ("0.0300", "0.0450", "0.1000"),
+    "spans": ("0.0600", "0.0900", "0.2000"),
+    "boxes": ("0.0800", "0.1200", "0.2500"),
+    "pairwise": ("0.0500", "0.0800", "0.2000"),
+    "rating": ("0.0200", "0.0300", "0.0800"),
+    "free_text": ("0.1000", "0.1500", "0.3000"),
+}
+
+
 class InvalidRate(DomainError):
     code = "invalid_pay_rate"
 
@@ -68,6 +80,18 @@ def set_pay_rate(
     rate.amount = value
     rate.save()
     return rate
+
+
+def seed_default_rates() -> int:
+    """Create the platform rates that do not exist yet (never overwrites a rate someone set). Returns how many."""
+    made = 0
+    for task_type, amounts in DEFAULT_RATES.items():
+        for (tier, _), amount in zip(TIER_CHOICES, amounts, strict=True):
+            _, created = PayRate.objects.get_or_create(
+                tier=tier, task_type=task_type, tenant_id=None, project_id=None, defaults={"amount": Decimal(amount)}
+            )
+            made += created
+    return made
 
 
 def rate_for(*, tier: str, task_type: str, tenant_id: int, project_id: int) -> Decimal:

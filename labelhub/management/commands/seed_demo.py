@@ -8,10 +8,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from projects.demo import seed_demo_projects
+from projects.demo_activity import simulate_demo_activity
 from tenants.selectors import get_client
 from tenants.services import add_member, provision_client
 from workforce.models import TIER_CROWD, TIER_EXPERT, TIER_TRAINED, Vendor
 from workforce.services import add_vendor_manager, enroll_annotator, ensure_vendor
+from workforce.services.pay import seed_default_rates
 
 User = get_user_model()
 DEMO_PASSWORD = "labelhub-demo-pass"
@@ -25,6 +27,7 @@ class Command(BaseCommand):
         logins = seed_people()
         client = get_client(slug=DEMO_SLUG)
         seed_demo_projects(client, self.stdout)
+        simulate_demo_activity(client, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo ready. Logins (password for all: {DEMO_PASSWORD}):"))
         for role, email in logins:
             self.stdout.write(f"  {role:<22} {email}")
@@ -67,4 +70,7 @@ def seed_people() -> list[tuple[str, str]]:
             logins.append((f"annotator ({tier})", email))
     add_vendor_manager(email="manager@acme-annotation.test", vendor=team, password=DEMO_PASSWORD)
     logins.append(("vendor manager", "manager@acme-annotation.test"))
+    add_vendor_manager(email="manager@crowd.test", vendor=crowd, password=DEMO_PASSWORD)
+    logins.append(("vendor manager (crowd)", "manager@crowd.test"))
+    seed_default_rates()
     return logins

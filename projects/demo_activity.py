@@ -1,0 +1,66 @@
+"""Simulated labeling activity for the demo, so the vendor console and dashboards have something true to show.
+
+Annotators of known accuracy work the SMS spam demo project through the real services (calibration, hidden gold,
+submit, pay). One of them is careful during calibration and sloppy afterwards, the pattern hidden gold exists to
+catch: the demo shows them paused with their open work re-queued. Idempotent: skipped once the project has answers.
+"""
+
+import random
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from projects.demo import _sms_rows
+from projects.models import Annotation, Assignment, Project
+from projects.services.annotate import submit_annotation
+from projects.services.distribution import NoTask, next_task
+from workforce.models import Annotator
+
+# email -> (accuracy during calibration, accuracy afterwards, typical seconds per label)
+PEOPLE = {
+    "trained1@acme-annotation.test": (1.0, 0.96, 6.0),
+    "trained2@acme-annotation.test": (1.0, 0.5, 2.5),  # clicks without reading once qualified
+    "crowd1@crowd.test": (0.9, 0.92, 5.0),
+    "crowd2@crowd.test": (0.9, 0.85, 7.0),
+}
+ANSWERS_EACH = 100
+SMS_PROJECT = "SMS spam (demo)"
+
+
+def simulate_demo_activity(client, out) -> None:
+    with tenant_context(client):
+        project = Project.objects.filter(name=SMS_PROJECT).first()
+        if project is None or Annotation.objects.filter(project=project).exists():
+            return
+        labels = {f"sms-{i}": label for i, (label, _) in enumerate(_sms_rows(), start=1)}
+        rng = random.Random(7)
+        random.seed(7)  # hidden gold is drawn with the module RNG: keep the demo the same on every machine
+        people = {a.user.email: a for a in Annotator.objects.select_related("user").filter(user__email__in=PEOPLE)}
+        done = 0
+        for _ in range(ANSWERS_EACH):
+            for email, (calibration_accuracy, accuracy, seconds) in PEOPLE.items():
+                person = people.get(email)
+                if person is None:
+                    continue
+                person.refresh_from_db(fields=["status", "tier"])
+                done += _answer_one(project, person, client.id, labels, rng, calibration_accuracy, accuracy, seconds)
+        out.write(f"  demo activity: {done} answers by {len(people)} annotators on {SMS_PROJECT!r}")
+    connection.set_schema_to_public()
+
+
+def _answer_one(project, person, tenant_id, labels, rng, calibration_accuracy, accuracy, seconds) -> int:
+    project.refresh_from_db(fields=["status"])
+    lease = next_task(project=project, annotator=person, tenant_id=tenant_id)
+    if isinstance(lease, NoTask):
+        return 0
+    truth = labels[lease.item.external_id]
+    p = calibration_accuracy if lease.kind == Assignment.Kind.CALIBRATION else accuracy
+    label = truth if rng.random() < p else ("ham" if truth == "spam" else "spam")
+    ms = max(int(rng.lognormvariate(0, 0.35) * seconds * 1000), 300)
+    # the lease is backdated by the simulated working time so the server-side clock agrees with the client's
+    Assignment.objects.filter(pk=lease.pk).update(created_at=timezone.now() - timedelta(milliseconds=ms + 20))
+    submit_annotation(assignment_id=lease.pk, annotator_id=person.pk, annotator=person, tenant_id=tenant_id,
+                      value={"label": label}, client_ms=ms)  # fmt: skip
+    return 1
