@@ -7,6 +7,7 @@ public_urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("work/", views.annotator_home, name="annotator-home"),
+    path("vendor/", views.vendor_console, name="vendor-console"),
     path("", views.home, name="home"),
 ]
 

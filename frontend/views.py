@@ -17,6 +17,8 @@ from projects.services.distribution import SERVABLE
 from projects.services.project import TRANSITIONS, create_project
 from tenants.scopes import ROLE_SCOPES
 from tenants.selectors import membership_role, tenants_of_user
+from workforce import console as workforce_console
+from workforce.models import TIER_CHOICES, TIER_RANK, Vendor
 from workforce.selectors import annotator_for_user, open_projects_for, tier_allows
 
 
@@ -91,7 +93,23 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
 def annotator_home(request: HttpRequest) -> HttpResponse:
     annotator = annotator_for_user(user_id=request.user.pk)
     listings = list(open_projects_for(annotator=annotator)) if annotator else []
-    return render(request, "frontend/annotator_home.html", {"annotator": annotator, "listings": listings})
+    # Paused, blocked or calibrating standings are marked so the annotator knows why a project serves no work.
+    marks = workforce_console.standing_by_project(annotator.pk) if annotator else {}
+    rows = [(listing, marks.get((listing.tenant_id, listing.project_id))) for listing in listings]
+    return render(request, "frontend/annotator_home.html", {"annotator": annotator, "rows": rows})
+
+
+@login_required
+def vendor_console(request: HttpRequest) -> HttpResponse:
+    """The vendor manager's console; the page is a shell that vendor.js fills from /api/v1/vendor/."""
+    vendor_ids = workforce_console.managed_vendor_ids(user_id=request.user.pk)
+    if not vendor_ids:
+        raise Http404("no such page")
+    context = {
+        "vendors": Vendor.objects.filter(pk__in=vendor_ids).order_by("name"),
+        "tiers": [(tier, label, TIER_RANK[tier]) for tier, label in TIER_CHOICES],
+    }
+    return render(request, "frontend/vendor_console.html", context)
 
 
 @login_required

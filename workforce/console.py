@@ -178,3 +178,9 @@ def disputes_of(*, vendor_ids: list[int], open_only: bool = False) -> list[Dispu
     if open_only:
         rows = rows.filter(status=Dispute.Status.OPEN)
     return list(rows.order_by("-created_at"))
+
+
+def standing_by_project(annotator_id: int) -> dict[tuple[int, int], str]:
+    """The annotator's status per (tenant_id, project_id), for marking listings on the annotator home."""
+    rows = Qualification.objects.filter(annotator_id=annotator_id).values_list("tenant_id", "project_id", "status")
+    return {(tenant_id, project_id): status for tenant_id, project_id, status in rows}

@@ -43,7 +43,10 @@ def test_a_lost_lease_shows_the_answer_before_moving_on(api, page, shot):
 
 
 def test_calibration_feedback_is_shown_when_the_answer_was_wrong(api, page, shot):
-    feedback = {"correct": False, "gold": {"label": "positive"}, "explanation": "Praise for the café is approving."}
+    progress = {"status": "calibrating", "attempt": 2, "attempts": 2, "answered": 3, "correct": 2, "needed": 5,
+                "pass_mark": 0.8, "score": 0.4}  # fmt: skip
+    feedback = {"correct": False, "gold": {"label": "positive"}, "explanation": "Praise for the café is approving.",
+                "calibration": progress}  # fmt: skip
     scenario = api.scenario("single_label", submit_replies=[(201, {"annotation_id": 9, "feedback": feedback})])
     scenario.queue[0]["kind"] = "calibration"
     open_workspace(page, "single_label")
@@ -53,6 +56,7 @@ def test_calibration_feedback_is_shown_when_the_answer_was_wrong(api, page, shot
     notice = page.locator("#ws-notice")
     expect(notice).to_contain_text("Expected: positive")
     expect(notice).to_contain_text("Praise for the café is approving.")
+    expect(notice).to_contain_text("Calibration 3/5, 2 correct (pass mark 80%) · attempt 2 of 2.")
     shot(page, "calibration-feedback")
     page.keyboard.press("Enter")
     showing(page, 102)
@@ -63,14 +67,18 @@ def test_correct_calibration_answer_moves_on_with_a_note(api, page):
     api.scenario(
         "single_label",
         submit_replies=[
-            (201, {"annotation_id": 9, "feedback": {"correct": True, "gold": {"label": "negative"}, "explanation": ""}})
+            (201, {"annotation_id": 9, "feedback": {"correct": True, "gold": {"label": "negative"}, "explanation": "",
+                                                    "calibration": {"status": "qualified", "score": 0.8, "pass_mark": 0.8,
+                                                                    "attempt": 1, "attempts": 2, "answered": 5,
+                                                                    "correct": 4, "needed": 5}}})
         ],
-    )
+    )  # fmt: skip
     open_workspace(page, "single_label")
     page.keyboard.press("2")
     page.keyboard.press("Enter")
     showing(page, 102)
     expect(page.locator("#ws-status")).to_contain_text("Correct")
+    expect(page.locator("#ws-status")).to_contain_text("Calibration passed (80%): real tasks start now.")
 
 
 def test_help_overlay_lists_the_keys_and_guidelines_fold_away(api, page, shot):

@@ -168,6 +168,16 @@ function urlFor(template, id) {
   return template.replace("ASSIGNMENT_ID", String(id));
 }
 
+/** One line on where the calibration stands, shown with each calibration answer's feedback. */
+function calibrationProgress(c) {
+  if (!c) return "";
+  const mark = Math.round(c.pass_mark * 100);
+  if (c.status === "qualified") return `Calibration passed (${Math.round((c.score ?? 1) * 100)}%): real tasks start now.`;
+  if (c.status === "blocked") return `Calibration not passed after ${c.attempts} attempts; ask your vendor manager.`;
+  const retry = c.attempt > 1 ? ` · attempt ${c.attempt} of ${c.attempts}` : "";
+  return `Calibration ${c.answered}/${c.needed}, ${c.correct} correct (pass mark ${mark}%)${retry}.`;
+}
+
 async function submit() {
   if (busy || blocking || !task || !current) return;
   const problem = task.validate();
@@ -184,16 +194,19 @@ async function submit() {
     dropDraft(a.id);
     submitted += 1;
     const fb = result?.feedback;
+    const progress = calibrationProgress(fb?.calibration);
     if (fb && !fb.correct) {
       timer.pause();
       notice({
         title: "Not quite", kind: "feedback",
-        lines: [["Your answer", describeValue(value)], ["Expected", describeValue(fb.gold)], ["Why", fb.explanation || ""]],
+        lines: [["Your answer", describeValue(value)], ["Expected", describeValue(fb.gold)], ["Why", fb.explanation || ""],
+          progress ? ["Calibration", progress] : null].filter(Boolean),
       }, () => { status(""); advance(); });
       status("");
       return;
     }
-    status(fb ? `Correct${fb.explanation ? `: ${fb.explanation}` : "."}` : `Submitted · ${submitted} this session`, fb ? "ok" : "info");
+    const verdict = fb ? `Correct${fb.explanation ? `: ${fb.explanation}` : "."} ${progress}` : `Submitted · ${submitted} this session`;
+    status(verdict, fb ? "ok" : "info");
     await advance();
   } catch (err) {
     if (err.status === 400) {
