@@ -60,7 +60,9 @@ def test_gold_pauses_the_60_percent_annotator_fast_and_never_the_95_percent_one(
         person.save()
         accuracy[person] = acc
     rng = random.Random(20261201)
-    random.seed(20261201)  # distribution draws hidden gold with the module RNG: fix it so the run is reproducible
+    # distribution draws hidden gold with the module RNG: seed it too (with another seed: two lock-stepped streams
+    # would make every gold item come up exactly when the answer draw is low, i.e. right)
+    random.seed(99)
     external_of = dict(Item.objects.filter(project=project).values_list("id", "external_id"))
     stopped = {}
     for _ in range(400):
@@ -80,7 +82,8 @@ def test_gold_pauses_the_60_percent_annotator_fast_and_never_the_95_percent_one(
     standings = {p: Qualification.objects.get(annotator=p, project_id=project.pk) for p in accuracy}
     by_acc = {acc: standings[p] for p, acc in accuracy.items()}
     worst = next(p for p, acc in accuracy.items() if acc == 0.60)
-    assert by_acc[0.60].status == "paused" and stopped[worst] == "paused_for_project"
+    figures = {acc: (q.status, q.gold_seen, q.gold_correct, q.labels) for acc, q in by_acc.items()}
+    assert by_acc[0.60].status == "paused" and stopped[worst] == "paused_for_project", figures
     pause = QualityEvent.objects.get(annotator=worst, kind="paused_quality")
     assert 10 <= pause.figures["gold_seen"] <= PAUSE_WITHIN_GOLD, pause.figures
     assert pause.figures["wilson_high"] < 0.85
