@@ -60,13 +60,13 @@ class AnnotatorSelfView(APIView):
 
 
 class VendorAnnotatorsView(ManagerView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="vendor_annotators_list", responses={200: dict})
     def get(self, request: Request) -> Response:
         return Response({"annotators": money_as_text(console.annotator_rows(vendor_ids=request.vendor_ids))})
 
 
 class VendorAnnotatorDetailView(ManagerView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="vendor_annotator_detail", responses={200: dict})
     def get(self, request: Request, annotator_id: int) -> Response:
         actions.managed_annotator(manager_user_id=request.user.pk, annotator_id=annotator_id)
         rows = console.annotator_rows(vendor_ids=request.vendor_ids, annotator_ids=[annotator_id])
