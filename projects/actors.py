@@ -24,3 +24,27 @@ def refresh_listing(project_id: int) -> None:
     project = Project.objects.filter(pk=project_id).first()
     if project is not None:
         listing.publish(project)
+
+
+@tenant_actor(max_retries=3, time_limit=1_800_000)
+def compute_metrics(project_id: int) -> None:
+    """Recompute a project's agreement figures (idempotent: a full recount each time)."""
+    from projects.services import metrics
+
+    metrics.refresh_metrics(project_id=project_id)
+
+
+@tenant_actor(max_retries=3, time_limit=1_800_000)
+def aggregate_pending(project_id: int) -> None:
+    """Aggregate the items that completed since the last run (idempotent: consensus is recomputed from answers)."""
+    from projects.services import consensus
+
+    consensus.aggregate_pending(project_id=project_id)
+
+
+@tenant_actor(max_retries=3, time_limit=3_600_000)
+def recompute_consensus(project_id: int) -> None:
+    """Full recompute of every completed item's consensus (on demand, or after the method changed)."""
+    from projects.services import consensus
+
+    consensus.recompute_project(project_id=project_id)

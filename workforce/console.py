@@ -3,7 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -55,6 +55,8 @@ def annotator_rows(*, vendor_ids: list[int], annotator_ids: list[int] | None = N
             paused=Count("id", filter=Q(status=Qualification.Status.PAUSED)),
             blocked=Count("id", filter=Q(status=Qualification.Status.BLOCKED)),
             projects=Count("id"),
+            compared=Sum("consensus_compared"),
+            agreed=Sum(F("consensus_agreement") * F("consensus_compared")),
         )
     }
     since = timezone.now() - timedelta(hours=24)
@@ -75,7 +77,7 @@ def annotator_rows(*, vendor_ids: list[int], annotator_ids: list[int] | None = N
         rows.append({
             "id": a.pk, "email": a.user.email, "vendor": a.vendor.name, "vendor_id": a.vendor_id, "tier": a.tier,
             "status": a.status, "is_reviewer": a.is_reviewer, **_accuracy(a.gold_correct, a.gold_seen),
-            "agreement_with_consensus": None,  # arrives with consensus (issue 6)
+            "agreement_with_consensus": _share(s.get("agreed"), s.get("compared")), "consensus_compared": s.get("compared") or 0,
             "labels": labels, "labels_24h": p.get("labels_24h") or 0,
             "ms_per_label": round((s.get("time_ms") or 0) / labels) if labels else None,
             "fast_labels": s.get("fast") or 0, "slow_labels": s.get("slow") or 0,
@@ -83,6 +85,10 @@ def annotator_rows(*, vendor_ids: list[int], annotator_ids: list[int] | None = N
             "flags": _flags(a, s), "projects": s.get("projects") or 0,
         })  # fmt: skip
     return rows
+
+
+def _share(agreed, compared) -> float | None:
+    return round(agreed / compared, 4) if compared and agreed is not None else None
 
 
 def _flags(annotator: Annotator, standing: dict) -> list[str]:
@@ -117,6 +123,7 @@ def standings_of(*, annotator_id: int) -> list[dict]:
             "attempts_failed": q.attempts_failed, "labels": q.labels,
             "ms_per_label": round(q.time_ms_total / q.labels) if q.labels else None,
             "fast_labels": q.fast_labels, "slow_labels": q.slow_labels, "speed_flagged": q.speed_flagged,
+            "consensus_agreement": q.consensus_agreement, "consensus_compared": q.consensus_compared,
             "window": _accuracy(q.gold_correct, q.gold_seen), **_accuracy(q.gold_correct_total, q.gold_seen_total),
         })  # fmt: skip
     return out

@@ -133,6 +133,9 @@ class Qualification(models.Model):
     fast_labels = models.PositiveIntegerField(default=0)
     slow_labels = models.PositiveIntegerField(default=0)
     speed_flagged = models.BooleanField(default=False)
+    # Share of the annotator's answers that match the item's consensus (written by the metrics actor).
+    consensus_agreement = models.FloatField(null=True, blank=True)
+    consensus_compared = models.PositiveIntegerField(default=0)
     status_reason = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -6,7 +6,7 @@ from projects.ontology import TASK_TYPES
 PROJECT_SETTINGS = [
     "name", "description", "overlap_mode", "overlap_k", "overlap_min", "overlap_max", "target_confidence",
     "min_tier", "gold_rate", "calibration_items", "calibration_pass_threshold", "calibration_attempts",
-    "gold_min_for_pause",
+    "gold_min_for_pause", "aggregation",
     "accuracy_floor", "auto_accept_threshold", "audit_rate", "blind", "lease_seconds", "deadline", "budget",
     "currency",
 ]  # fmt: skip

@@ -243,3 +243,14 @@ def grade_calibration_now(*, standing: Qualification, rules: ProjectRules, annot
         if q.status == Qualification.Status.CALIBRATING and q.attempt_answered > 0:
             finish_calibration_attempt(q, rules, annotator)
             q.save()
+
+
+def record_consensus_agreement(*, tenant_id: int, project_id: int, agreement: dict[int, tuple[int, int]]) -> int:
+    """Store, per annotator, how many of their compared answers matched the consensus (a full recount each time:
+    the metrics actor passes totals, so a retry writes the same numbers). Returns the rows updated."""
+    updated = 0
+    for annotator_id, (agreed, compared) in agreement.items():
+        updated += Qualification.objects.filter(
+            annotator_id=annotator_id, tenant_id=tenant_id, project_id=project_id
+        ).update(consensus_agreement=agreed / compared if compared else None, consensus_compared=compared)
+    return updated
