@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.api import hot, work
+from projects.api import hot, review, work
 from projects.api import views as v
 
 urlpatterns = [
@@ -23,7 +23,14 @@ urlpatterns = [
     path("work/projects/<int:project_id>/next/", hot.next_task_view, name="work-next"),
     path("work/assignments/<int:assignment_id>/submit/", hot.submit_view, name="work-submit"),
     path("work/assignments/<int:assignment_id>/skip/", work.SkipView.as_view(), name="work-skip"),
-]
+    path("review/projects/<int:project_id>/queue/", review.ReviewQueueView.as_view(), name="review-queue"),
+    path("review/projects/<int:project_id>/items/<int:item_id>/", review.ReviewItemView.as_view(), name="review-item"),
+    path("review/projects/<int:project_id>/items/<int:item_id>/adjudicate/", review.AdjudicateView.as_view(),
+         name="review-adjudicate"),
+    path("projects/<int:project_id>/case-law/", review.CaseLawView.as_view(), name="case-law"),
+    path("projects/<int:project_id>/case-law/<int:case_id>/", review.CaseLawDetailView.as_view(), name="case-law-detail"),
+    path("projects/<int:project_id>/consensus/", review.ConsensusView.as_view(), name="consensus"),
+]  # fmt: skip
 
 # The OpenAPI schema documents the hot pair through their DRF twins (same contract, same services).
 documented_urlpatterns = [

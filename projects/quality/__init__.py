@@ -16,6 +16,7 @@ from .aggregation import (
 from .agreement import PairwiseKappa, cohen_kappa, fleiss_kappa, fleiss_kappa_from_counts, pairwise_cohen
 from .alpha import coincidence_matrix, krippendorff_alpha
 from .boxes import aggregate_boxes, box_iou, box_iou_matrix, box_match_f1
+from .consensus import ItemConsensus, aggregate_item, project_dawid_skene
 from .cooccurrence import LabelConfusion, label_confusion, observed_agreement, specific_agreement
 from .dawid_skene import DawidSkeneResult, dawid_skene
 from .gold import GoldScore, normalise_text, score_gold
@@ -28,12 +29,14 @@ from .spans import aggregate_spans, span_iou_matrix, span_overlap_f1
 __all__ = [
     "DawidSkeneResult",
     "GoldScore",
+    "ItemConsensus",
     "LabelConfusion",
     "MetricResult",
     "PairwiseKappa",
     "VoteResult",
     "accuracy_log_odds",
     "aggregate_boxes",
+    "aggregate_item",
     "aggregate_spans",
     "box_iou",
     "box_iou_matrix",
@@ -54,6 +57,7 @@ __all__ = [
     "observed_agreement",
     "pairwise_cohen",
     "pairwise_vote",
+    "project_dawid_skene",
     "rank_responses",
     "rating_summary",
     "reliability_matrix",

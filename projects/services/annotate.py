@@ -8,7 +8,7 @@ from labelhub.db.rows import in_model_order, json_column
 from labelhub.errors import Conflict, DomainError, NotFound
 from projects.models import Annotation, Assignment, Item, OntologyVersion, Project
 from projects.ontology import ValidationFailed, validate_value
-from projects.services import listing
+from projects.services import consensus, listing
 from projects.services.distribution import SERVABLE, release_slot
 from projects.services.ontology import lock_version, ontology_of
 from projects.services.standing import account_answer
@@ -24,8 +24,9 @@ _LEASE_FIELDS = in_model_order(
 )
 _LEASE_PROJECT_FIELDS = in_model_order(
     Project,
-    {"id", "status", "task_type", "overlap_mode", "overlap_k", "overlap_min", "accuracy_floor", "gold_min_for_pause",
-     "calibration_items", "calibration_pass_threshold", "calibration_attempts"},
+    {"id", "status", "task_type", "overlap_mode", "overlap_k", "overlap_min", "overlap_max", "target_confidence",
+     "accuracy_floor", "gold_min_for_pause", "calibration_items", "calibration_pass_threshold", "calibration_attempts",
+     "current_ontology_id"},
 )  # fmt: skip
 _LEASE_VERSION_FIELDS = in_model_order(OntologyVersion, {"id", "is_locked"})
 _LEASE_SQL = (
@@ -114,11 +115,27 @@ WITH answer AS (
     UPDATE projects_assignment SET status = 'submitted', closed_at = %(now)s WHERE id = %(lease)s
 ), counted AS (
     UPDATE projects_item
-    SET assigned_count = %(assigned)s, annotation_count = %(answers)s, status = %(item_status)s, updated_at = %(now)s
+    SET assigned_count = %(assigned)s, annotation_count = %(answers)s, status = %(item_status)s, updated_at = %(now)s,
+        overlap_target = %(overlap_target)s
     WHERE id = %(item)s AND %(counts)s
 )
 SELECT id FROM answer
 """
+
+
+def _adaptive_target(lease: Assignment, item: Item, value: dict, annotator_id: int, tenant_id: int) -> int:
+    """The item's overlap target after this answer under adaptive overlap (the earlier answers plus this one)."""
+    earlier = list(
+        Annotation.objects.filter(item_id=item.pk, status=Annotation.Status.ACCEPTED, kind="task").values_list(
+            "annotator_id", "value"
+        )
+    )
+    people = [a for a, _ in earlier] + [annotator_id]
+    values = [v for _, v in earlier] + [value]
+    return consensus.adaptive_target(
+        project=lease.project, item=item, values=values, annotator_ids=people, tenant_id=tenant_id,
+        label_names=ontology_of(lease.ontology_version).label_names,
+    )  # fmt: skip
 
 
 def submit_annotation(
@@ -152,19 +169,24 @@ def submit_annotation(
             item.assigned_count += 1  # retake the slot the expiry gave back
         if counts:
             item.annotation_count += 1
+            if item.annotation_count >= target and lease.project.overlap_mode == Project.Overlap.ADAPTIVE:
+                target = item.overlap_target = _adaptive_target(lease, item, clean, annotator_id, tenant_id)
             if item.annotation_count >= target:
                 item.status = Item.Status.COMPLETE
-                project_id = lease.project_id
+                project_id, item_id = lease.project_id, item.pk
                 transaction.on_commit(lambda: listing.item_completed(project_id))
+                transaction.on_commit(lambda: consensus.item_completed(project_id, item_id))
             elif item.assigned_count >= target:
                 item.status = Item.Status.FULL
+            else:
+                item.status = Item.Status.OPEN  # adaptive overlap asked for one more annotator
         params = {
             "lease": lease.pk, "project": lease.project_id, "item": item.pk, "annotator": annotator_id,
             "kind": lease.kind, "value": Jsonb(clean), "version": lease.ontology_version_id,
             "client_ms": client_ms if client_ms is None or client_ms >= 0 else None,
             "server_ms": max(int((now - lease.created_at).total_seconds() * 1000), 0), "now": now,
             "assigned": item.assigned_count, "answers": item.annotation_count, "item_status": item.status,
-            "counts": counts,
+            "counts": counts, "overlap_target": item.overlap_target,
         }  # fmt: skip
         with connection.cursor() as cursor:
             cursor.execute(_WRITE_ANSWER, params)
