@@ -15,4 +15,5 @@ tenant_urlpatterns = [
     path("", views.tenant_dashboard, name="tenant-dashboard"),
     path("projects/<int:project_id>/", views.project_page, name="project-page"),
     path("work/<int:project_id>/", views.workspace, name="workspace"),
+    path("review/<int:project_id>/", views.review_page, name="review-page"),
 ]

@@ -132,3 +132,30 @@ def workspace(request: HttpRequest, project_id: int) -> HttpResponse:
         "skip_url_template": reverse("work-skip", args=[0]).replace("/0/", "/ASSIGNMENT_ID/"),
     }
     return render(request, "frontend/workspace.html", context)
+
+
+@login_required
+def review_page(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The expert reviewer's adjudication page; a shell that review.js fills from /api/v1/review/."""
+    annotator = annotator_for_user(user_id=request.user.pk)
+    reviewer = (
+        annotator is not None
+        and annotator.is_reviewer
+        and annotator.tier == "expert"
+        and annotator.status not in ("paused", "removed")
+    )
+    project = Project.objects.select_related("current_ontology").filter(pk=project_id).first() if reviewer else None
+    if project is None or project.current_ontology is None or project.status == Project.Status.DRAFT:
+        raise Http404("no such project")
+    definition = project.current_ontology.definition
+    item_url = reverse("review-item", args=[project.pk, 0]).replace("/items/0/", "/items/ITEM_ID/")
+    context = {
+        "tenant": request.tenant,
+        "project": project,
+        "ontology": definition,
+        "guidelines_html": render_guidelines(definition.get("guidelines", {}).get("markdown", "")),
+        "queue_url": reverse("review-queue", args=[project.pk]),
+        "item_url_template": item_url,
+        "adjudicate_url_template": item_url + "adjudicate/",
+    }
+    return render(request, "frontend/review.html", context)

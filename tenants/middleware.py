@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import set_script_prefix, set_urlconf
+from django.urls import get_script_prefix, set_script_prefix, set_urlconf
 from django.utils.html import escape
 
 from labelhub.errors import error_body
@@ -49,13 +49,16 @@ class TenantPathMiddleware:
         request.META["SCRIPT_NAME"] = mount
         request.path_info = "/" + rest
         request.urlconf = settings.TENANT_URLCONF
+        previous_prefix = get_script_prefix()
         set_script_prefix(mount + "/")
         set_urlconf(settings.TENANT_URLCONF)
         try:
             return self.get_response(request)
         finally:
-            # The thread serves other requests next: never leave it inside a tenant schema.
+            # The thread serves other requests next: never leave it inside a tenant schema, nor its URLs inside
+            # the tenant's prefix (WSGI resets the prefix per request; other callers, like the test client, do not).
             connection.set_schema_to_public()
+            set_script_prefix(previous_prefix)
 
     @staticmethod
     def _lookup(slug: str) -> Client | None:

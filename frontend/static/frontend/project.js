@@ -67,3 +67,224 @@ async function poll() {
   setTimeout(poll, 1000);
 }
 poll();
+
+// ---- agreement panel: figures from the metrics API (services/metrics.py), drawn without any chart library ----
+const agreement = document.getElementById("agreement");
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function el(tag, attrs = {}, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const fixed = (v) => (v === null || v === undefined ? "—" : v.toFixed(3));
+const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`);
+// Krippendorff's rule of thumb: >= .800 reliable, >= .667 tentative conclusions only.
+const grade = (v) => (v === null || v === undefined ? "" : v >= 0.8 ? "good" : v >= 0.667 ? "fair" : "poor");
+
+function cell(figure, format = fixed) {
+  const td = el("td", { class: "num" }, format(figure?.value));
+  if (figure?.reason) td.title = figure.reason;
+  return td;
+}
+
+function tile(name, figure, detail, format = fixed, graded = true) {
+  const box = el("div", { class: "tile" });
+  box.append(el("div", { class: "name" }, name));
+  box.append(el("div", { class: `big ${graded ? grade(figure.value) : ""}` }, format(figure.value)));
+  // a null figure shows why; a defined one shows what it was computed on
+  const why = figure.value === null ? figure.reason : detail || figure.reason;
+  if (why) box.append(el("div", { class: "why" }, why));
+  return box;
+}
+
+function renderTiles(f) {
+  const alpha = f.alpha;
+  const levels = f.task_type === "rating"
+    ? `ordinal ${fixed(alpha.ordinal.value)} · interval ${fixed(alpha.interval.value)}` : "nominal";
+  const fl = f.fleiss;
+  const co = f.cohen;
+  $("agreement-tiles").replaceChildren(
+    tile("Krippendorff's α", alpha.nominal, levels),
+    tile("Fleiss' κ", fl, fl.items_used ? `on ${fl.items_used} of ${fl.items_comparable} items with ${fl.raters_per_item} annotators each` : ""),
+    tile("Mean Cohen's κ", co, `over ${co.pairs_used} pairs sharing ≥ ${co.min_shared} items`),
+    tile("Observed agreement", f.observed, f.observed.basis, pct, false),
+  );
+}
+
+function renderLabels(f) {
+  const table = $("agreement-labels");
+  table.replaceChildren();
+  $("agreement-labels-why").textContent = f.per_label.reason || "";
+  if (!f.per_label.rows.length) return;
+  const what = f.task_type === "multi_label" ? "Agreement on choosing it" : "Specific agreement";
+  const head = el("tr");
+  for (const [h, num] of [["Label", false], ["Answers", true], [what, true], ["α (label vs rest)", true]]) {
+    head.append(el("th", num ? { class: "num" } : {}, h));
+  }
+  const body = el("tbody");
+  for (const row of f.per_label.rows) {
+    const tr = el("tr");
+    tr.append(el("td", {}, row.label), el("td", { class: "num" }, row.answers.toLocaleString()),
+      cell(row.specific, pct), cell(row.alpha));
+    body.append(tr);
+  }
+  table.append(el("thead"), body);
+  table.tHead.append(head);
+}
+
+function renderConfusion(f) {
+  const box = $("agreement-confusion");
+  box.replaceChildren();
+  const { labels, counts, reason, labels_total: total } = f.confusion;
+  if (!counts) { box.append(el("p", { class: "small" }, reason || "")); return; }
+  const table = el("table", { class: "heat" });
+  const head = el("tr");
+  head.append(el("th"));
+  for (const name of labels) head.append(el("th", { scope: "col" }, name));
+  table.append(head);
+  counts.forEach((row, i) => {
+    const tr = el("tr");
+    tr.append(el("th", { class: "side", scope: "row" }, labels[i]));
+    const sum = row.reduce((a, b) => a + b, 0);
+    row.forEach((n, j) => {
+      const share = sum ? n / sum : 0;
+      const td = el("td", {}, n.toLocaleString());
+      td.style.background = `rgba(47, 111, 237, ${share.toFixed(3)})`;
+      if (share > 0.55) td.style.color = "#fff";
+      td.title = `when one annotator said ${labels[i]}, another said ${labels[j]}: ${n} pairs (${pct(share)} of the row)`;
+      tr.append(td);
+    });
+    table.append(tr);
+  });
+  box.append(table);
+  if (total > labels.length) box.append(el("p", { class: "small" }, `the ${labels.length} most used of ${total} labels`));
+}
+
+function renderAnnotators(f) {
+  const table = $("agreement-annotators");
+  table.replaceChildren();
+  $("agreement-annotators-why").textContent = f.annotators.reason || "";
+  if (!f.annotators.rows.length) return;
+  const head = el("tr");
+  for (const h of ["Annotator", "Answers", "Compared", "With consensus"]) head.append(el("th", h === "Annotator" ? {} : { class: "num" }, h));
+  const body = el("tbody");
+  for (const row of f.annotators.rows) {
+    const tr = el("tr");
+    const share = cell({ value: row.agreement_with_consensus, reason: row.reason }, pct);
+    if (row.agreement_with_consensus !== null) {
+      share.classList.add("share");
+      share.style.backgroundSize = `${(row.agreement_with_consensus * 100).toFixed(1)}% 100%`;
+    }
+    tr.append(el("td", {}, `#${row.annotator_id}`), el("td", { class: "num" }, row.answers.toLocaleString()),
+      el("td", { class: "num" }, row.compared.toLocaleString()), share);
+    body.append(tr);
+  }
+  table.append(el("thead"), body);
+  table.tHead.append(head);
+}
+
+function renderWeeks(f) {
+  const figure = $("agreement-weeks");
+  figure.replaceChildren(el("figcaption", {}, `Krippendorff's α (${f.over_time.level || "nominal"}) per ISO week`));
+  const weeks = f.over_time.weeks;
+  if (!weeks.length) { figure.append(el("p", { class: "small" }, f.over_time.reason || "")); return; }
+  const W = 540, H = 170, L = 40, R = 12, T = 10, B = 24;
+  const values = weeks.map((w) => w.value).filter((v) => v !== null);
+  const low = Math.min(0, ...values);
+  const x = (i) => (weeks.length === 1 ? (L + W - R) / 2 : L + (i * (W - L - R)) / (weeks.length - 1));
+  const y = (v) => T + ((1 - v) * (H - T - B)) / (1 - low);
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img",
+    "aria-label": `alpha per week, ${weeks.length} weeks` });
+  for (const v of [low, 0, 0.667, 0.8, 1].filter((v, i, all) => all.indexOf(v) === i)) {
+    chart.append(svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }),
+      svg("text", { x: L - 4, y: y(v) + 3, "text-anchor": "end", class: "tick" }, v.toFixed(v % 1 ? 3 : 0)));
+  }
+  // a week whose alpha is undefined breaks the line rather than pretending it was 0
+  let path = "", pen = "M";
+  weeks.forEach((w, i) => {
+    if (w.value === null) { pen = "M"; return; }
+    path += `${pen}${x(i).toFixed(1)},${y(w.value).toFixed(1)}`;
+    pen = "L";
+  });
+  if (path) chart.append(svg("path", { d: path, class: "line" }));
+  weeks.forEach((w, i) => {
+    if (w.value === null) {
+      const gap = svg("line", { x1: x(i), x2: x(i), y1: T, y2: H - B, class: "gap" });
+      gap.append(svg("title", {}, `${w.week}: ${w.reason}`));
+      chart.append(gap);
+      return;
+    }
+    const dot = svg("circle", { cx: x(i), cy: y(w.value), r: 3.5, class: "dot" });
+    dot.append(svg("title", {}, `${w.week} (from ${w.start}): α ${fixed(w.value)} on ${w.items} items, ${w.annotations} answers`));
+    chart.append(dot);
+  });
+  const step = Math.max(1, Math.ceil(weeks.length / 6));
+  weeks.forEach((w, i) => {
+    if (i % step === 0 || i === weeks.length - 1) {
+      const anchor = weeks.length === 1 ? "middle" : i === 0 ? "start" : i === weeks.length - 1 ? "end" : "middle";
+      chart.append(svg("text", { x: x(i), y: H - 6, "text-anchor": anchor, class: "tick" }, w.week));
+    }
+  });
+  figure.append(chart);
+}
+
+function renderAgreement(report) {
+  if (!report.figures) {
+    $("agreement-status").textContent = report.message || "being computed…";
+    return false;
+  }
+  const f = report.figures;
+  const when = new Date(report.computed_at).toLocaleString();
+  $("agreement-status").textContent = `computed ${when} from ${report.annotation_count.toLocaleString()} answers by ` +
+    `${f.annotators.rows.length} annotators` + (report.stale ? " · out of date: a recount is queued" : "");
+  renderTiles(f);
+  renderLabels(f);
+  renderConfusion(f);
+  renderAnnotators(f);
+  renderWeeks(f);
+  return !report.stale;
+}
+
+let agreementSeen = null;
+let agreementPolls = 0;
+
+async function loadAgreement() {
+  try {
+    const report = await api(agreement.dataset.metrics);
+    $("agreement-error").textContent = "";
+    const fresh = renderAgreement(report);
+    const changed = report.computed_at !== agreementSeen;
+    agreementSeen = report.computed_at;
+    // keep asking while figures are missing or out of date (the recount runs in the background), but not forever
+    if ((!fresh || !changed) && agreementPolls > 0) {
+      agreementPolls -= 1;
+      setTimeout(loadAgreement, 4000);
+    }
+  } catch (err) { $("agreement-error").textContent = err.message; }
+}
+
+if (agreement) {
+  agreementPolls = 15;
+  loadAgreement();
+  $("agreement-recompute")?.addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    button.disabled = true;
+    try {
+      await api(agreement.dataset.recompute, { method: "POST" });
+      $("agreement-status").textContent = "recount queued…";
+      agreementPolls = 30;
+      setTimeout(loadAgreement, 2000);
+    } catch (err) { $("agreement-error").textContent = err.message; }
+    setTimeout(() => { button.disabled = false; }, 5000);
+  });
+}
