@@ -1,6 +1,7 @@
 from django.urls import path
 
 from projects.api import hot, review, work
+from projects.api import metrics as project_metrics
 from projects.api import views as v
 
 urlpatterns = [
@@ -19,6 +20,9 @@ urlpatterns = [
     path("projects/<int:project_id>/imports/<int:job_id>/", v.ImportDetailView.as_view(), name="import-detail"),
     path("projects/<int:project_id>/items/", v.ItemListView.as_view(), name="items"),
     path("projects/<int:project_id>/items/<int:item_id>/", v.ItemDetailView.as_view(), name="item-detail"),
+    path("projects/<int:project_id>/metrics/", project_metrics.ProjectMetricsView.as_view(), name="project-metrics"),
+    path("projects/<int:project_id>/metrics/recompute/", project_metrics.RecomputeMetricsView.as_view(),
+         name="project-metrics-recompute"),
     # The hot pair are plain Django views (projects/api/hot.py); the DRF classes document the same contract.
     path("work/projects/<int:project_id>/next/", hot.next_task_view, name="work-next"),
     path("work/assignments/<int:assignment_id>/submit/", hot.submit_view, name="work-submit"),
