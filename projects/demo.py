@@ -78,7 +78,12 @@ PREFERENCE_ONTOLOGY = {
 
 # Calibration sized to what a person trying the demo will sit through; COCO has a single gold image.
 DEMO_SETTINGS = {
-    "SMS spam (demo)": {"calibration_items": 5, "calibration_pass_threshold": 0.8, "gold_rate": 0.2},
+    "SMS spam (demo)": {
+        "calibration_items": 5,
+        "calibration_pass_threshold": 0.8,
+        "gold_rate": 0.2,
+        "aggregation": "dawid_skene",
+    },
     "Wikigold NER (demo)": {"calibration_items": 2, "calibration_pass_threshold": 0.5},
     "COCO boxes (demo)": {"calibration_items": 0},
     "Answer preference (demo)": {"calibration_items": 3, "calibration_pass_threshold": 0.6},

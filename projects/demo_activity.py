@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 
 from projects.demo import _sms_rows
 from projects.models import Annotation, Assignment, Project
+from projects.services import consensus, metrics
 from projects.services.annotate import submit_annotation
 from projects.services.distribution import NoTask, next_task
 from workforce.models import Annotator
@@ -48,6 +49,9 @@ def simulate_demo_activity(client, out) -> None:
                     continue
                 person.refresh_from_db(fields=["status", "tier"])
                 done += _answer_one(project, person, client.id, labels, rng, calibration_accuracy, accuracy, seconds)
+        # aggregate and measure now, so the dashboard shows consensus and agreement before any worker has run
+        consensus.recompute_project(project_id=project.pk)
+        metrics.refresh_metrics(project_id=project.pk)
         out.write(f"  demo activity: {done} answers by {len(people)} annotators on {SMS_PROJECT!r}")
     connection.set_schema_to_public()
 

@@ -49,3 +49,10 @@ def test_seed_demo_simulates_work_that_reaches_the_vendor_console(capsys):
     careful = Qualification.objects.get(annotator__user__email="trained1@acme-annotation.test", project_id=sms.pk)
     assert careful.status == "qualified" and careful.gold_seen >= 10
     assert PayEntry.objects.aggregate(s=Sum("amount"))["s"] > 0
+    with tenant_context(client):
+        from projects.models import Consensus, ProjectMetrics
+
+        figures = ProjectMetrics.objects.get(project=sms).figures
+        assert Consensus.objects.filter(project=sms, method="dawid_skene").exists()
+    assert figures["alpha"]["nominal"]["value"] is not None and figures["confusion"]["labels"] == ["ham", "spam"]
+    assert sum(map(sum, figures["confusion"]["counts"])) > 0
