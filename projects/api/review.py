@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from projects import selectors
 from projects.api.work import AnnotatorView
 from projects.models import Adjudication, Consensus, Item
-from projects.services import adjudication
+from projects.services import adjudication, consensus
 from tenants.permissions import TenantScope
 
 QUEUE_PAGE = 100
@@ -124,7 +124,8 @@ class ConsensusView(APIView):
             Item.objects.filter(project=project, is_gold=False).values_list("status").annotate(n=Count("id")).order_by()
         )
         return Response({"method": project.aggregation, "target_confidence": project.target_confidence,
-                         "consensus": by_status, "items": items})  # fmt: skip
+                         "consensus": by_status, "items": items,
+                         "rankings": consensus.preference_rankings(project)})  # fmt: skip
 
     @extend_schema(responses={202: dict})
     def post(self, request: Request, project_id: int) -> Response:

@@ -229,3 +229,45 @@ def adaptive_target(
     stop = should_stop(np.array(votes), len(classes), project.target_confidence, project.overlap_min,
                        project.overlap_max, worker_accuracy=weights)  # fmt: skip
     return target if stop else target + 1
+
+
+OUTCOME = {"a": 0, "b": 1, "tie": 2}  # projects.quality.preferences: A_WINS, B_WINS, TIE
+
+
+def preference_rankings(project: Project, *, limit: int = 200) -> list[dict]:
+    """Per prompt, a Bradley-Terry ranking of its responses from every accepted pairwise answer (each annotator's
+    vote counts, not only the item consensus: that is the data a reward model would learn from)."""
+    from projects.quality import rank_responses
+
+    if project.task_type != "pairwise":
+        return []
+    rows = Annotation.objects.filter(project=project, status=Annotation.Status.ACCEPTED, kind="task").values_list(
+        "item__payload", "value"
+    )
+    prompt_ids: dict[str, int] = {}
+    response_ids: dict[tuple[int, str], int] = {}
+    prompts, first, second, outcomes = [], [], [], []
+    for payload, value in rows:
+        p = prompt_ids.setdefault(payload["prompt"], len(prompt_ids))
+        prompts.append(p)
+        first.append(response_ids.setdefault((p, payload["response_a"]), len(response_ids)))
+        second.append(response_ids.setdefault((p, payload["response_b"]), len(response_ids)))
+        outcomes.append(OUTCOME[value["choice"]])
+    if not prompts:
+        return []
+    text_of = {rid: text for (_, text), rid in response_ids.items()}
+    prompt_of = {p: text for text, p in prompt_ids.items()}
+    fits = rank_responses(np.array(prompts), np.array(first), np.array(second), np.array(outcomes))
+    out = []
+    for p, fit in list(fits.items())[:limit]:
+        ids = sorted({r for (q, _), r in response_ids.items() if q == p})
+        strength = dict(zip(ids, (float(s) for s in fit.strength), strict=True))
+        out.append({
+            "prompt": prompt_of[p], "comparisons": prompts.count(p), "converged": fit.converged, "reason": fit.reason,
+            "ranking": [{"response": text_of[int(r)], "strength": _finite(strength[int(r)])} for r in fit.ranking],
+        })  # fmt: skip
+    return out
+
+
+def _finite(x: float) -> float | None:
+    return round(x, 6) if np.isfinite(x) else None

@@ -231,3 +231,37 @@ def test_completed_items_are_aggregated_by_the_worker(dramatiq_worker, committed
     with tenant_context(tenant):
         assert Item.objects.get(pk=row.item_id).status == "final"
     connection.set_schema_to_public()
+
+
+PAIRWISE = {"task_type": "pairwise", "labels": [], "constraints": {"allow_tie": True, "require_reason": False},
+            "guidelines": {"markdown": "Pick the better answer."}}  # fmt: skip
+
+
+def test_pairwise_items_vote_per_pair_and_rank_each_prompts_responses(in_tenant, people):
+    project = create_project(name="prefs", task_type="pairwise", user_id=None)
+    save_ontology(project=project, definition=PAIRWISE, user_id=None)
+    pairs = [("good", "bad"), ("good", "ok"), ("ok", "bad")]
+    Item.objects.bulk_create(
+        Item(project=project, external_id=f"p{n}", payload={"prompt": "Say hi", "response_a": a, "response_b": b})
+        for n, (a, b) in enumerate(pairs)
+    )
+    Project.objects.filter(pk=project.pk).update(gold_rate=0, calibration_items=0, overlap_k=3, target_confidence=0.6)
+    transition_project(project_id=project.pk, to="active")
+    project.refresh_from_db()
+    better = {"good": 3, "ok": 2, "bad": 1}
+    for person in people[:3]:
+        for _ in pairs:
+            lease = next_task(project=Project.objects.get(pk=project.pk), annotator=person, tenant_id=in_tenant.id)
+            payload = lease.item.payload
+            wins_a = better[payload["response_a"]] > better[payload["response_b"]]
+            choice = "a" if wins_a else "b"
+            if person == people[2] and payload["response_a"] == "ok":  # one dissent
+                choice = "b" if wins_a else "a"
+            submit_annotation(assignment_id=lease.pk, annotator_id=person.pk, value={"choice": choice}, client_ms=900)
+    consensus.aggregate_items(project, list(Item.objects.filter(project=project).values_list("id", flat=True)))
+    votes = {c.item.external_id: c for c in Consensus.objects.filter(project=project).select_related("item")}
+    assert votes["p0"].value == {"choice": "a"} and votes["p0"].confidence == 1.0
+    assert votes["p2"].value == {"choice": "a"} and votes["p2"].confidence == pytest.approx(2 / 3)
+    (ranking,) = consensus.preference_rankings(project)
+    assert ranking["prompt"] == "Say hi" and ranking["comparisons"] == 9
+    assert [r["response"] for r in ranking["ranking"]] == ["good", "ok", "bad"]
