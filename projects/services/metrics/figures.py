@@ -1,5 +1,4 @@
-"""A project's agreement figures: computed from its accepted answers, stored in ProjectMetrics for the API and the
-dashboard, and each annotator's agreement with consensus written to their workforce standing.
+"""A project's agreement figures, computed from its accepted answers (stored and served by the package).
 
 The statistics are projects.quality's (Django-free, checked against reference packages); this module turns the
 answers into long-format arrays and the results into JSON. Every undefined figure is {"value": null, "reason": ...}:
@@ -9,16 +8,14 @@ never NaN, never an invented 0. Layout of `figures`: see compute_figures.
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from labelhub.redis import get_redis
-from projects.models import Annotation, Assignment, Consensus, Project, ProjectMetrics
+from projects.models import Annotation, Assignment, Consensus, Project
 from projects.ontology import (
     BOXES,
     FREE_TEXT,
@@ -43,8 +40,6 @@ from projects.quality import (
     score_gold,
     specific_agreement,
 )
-from tenants.selectors import current_client
-from workforce.services.standing import record_consensus_agreement
 
 FIGURES_VERSION = 1  # bump when the layout changes: older rows then read as stale and are recomputed
 KINDS = (Assignment.Kind.TASK, Assignment.Kind.GOLD)  # calibration answers are a test, not the project's labels
@@ -55,8 +50,6 @@ MIN_SHARED = 10  # Cohen's kappa on fewer shared items is mostly noise
 TOP_PAIRS = 50
 WEEK_MIN_ITEMS = 10
 MAX_CONFUSION_LABELS = 30  # a bigger heat map is unreadable; the most used labels are kept
-SYNC_LIMIT = 20_000  # below this many answers the API computes in the request (about a second)
-SCHEDULE_SECONDS = 30
 
 
 @dataclass
@@ -381,75 +374,3 @@ def _per_annotator(project: Project, a: Answers) -> dict:
     elif not consensus:
         reason = "no item has a consensus yet"
     return {"reason": reason, "rows": rows}
-
-
-# ---- storing, staleness, scheduling ---------------------------------------------------------------------------
-def refresh_metrics(project_id: int) -> ProjectMetrics | None:
-    """Recompute and store the figures, and write each annotator's agreement with consensus to their standing
-    (public schema). A full recount: running it twice stores the same numbers. None if the project is gone."""
-    project = Project.objects.select_related("current_ontology").filter(pk=project_id).first()
-    if project is None:
-        return None
-    figures = compute_figures(project)
-    agreement = {r["annotator_id"]: (r["agreed"], r["compared"]) for r in figures["annotators"]["rows"]}
-    with transaction.atomic():
-        metrics, _ = ProjectMetrics.objects.update_or_create(
-            project=project,
-            defaults={"figures": figures, "annotation_count": figures["annotations"] + figures["unusable"]},
-        )
-        record_consensus_agreement(tenant_id=connection.tenant.pk, project_id=project.pk, agreement=agreement)
-    return metrics
-
-
-def is_stale(metrics: ProjectMetrics) -> bool:
-    """Whether answers or consensus changed since the figures were computed (or the layout is older)."""
-    figures = metrics.figures or {}
-    if figures.get("version") != FIGURES_VERSION:
-        return True
-    as_of = datetime.fromisoformat(figures["as_of"]) if figures.get("as_of") else metrics.computed_at
-    now = accepted_answers(metrics.project).aggregate(n=Count("id"), newest=Max("created_at"))
-    consensus = Consensus.objects.filter(project_id=metrics.project_id).aggregate(newest=Max("updated_at"))
-    newer = [t for t in (now["newest"], consensus["newest"]) if t is not None and t > as_of]
-    return now["n"] != metrics.annotation_count or bool(newer)
-
-
-def schedule_metrics(project_id: int, *, delay_seconds: int = SCHEDULE_SECONDS) -> bool:
-    """Enqueue a recount at most once per SCHEDULE_SECONDS per project: consensus batches arrive every second on a
-    busy project, and each full recount reads every answer. Returns False when one is already queued."""
-    from projects.actors import compute_metrics
-
-    tenant = current_client()
-    if tenant is None:
-        return False
-    key = f"labelhub:metrics-refresh:{tenant.schema_name}:{project_id}"
-    if not get_redis().set(key, "1", nx=True, ex=SCHEDULE_SECONDS):
-        return False
-    compute_metrics.send_with_options(args=(project_id,), delay=delay_seconds * 1000)
-    return True
-
-
-@dataclass(frozen=True)
-class MetricsReport:
-    body: dict
-    ready: bool  # False: being computed in the background (no figures yet)
-
-
-def metrics_report(project: Project) -> MetricsReport:
-    """The stored figures for the API. Without a row yet, a small project is computed in the request and a big one
-    in the background; stale figures are returned as they are while a recount is scheduled."""
-    metrics = ProjectMetrics.objects.select_related("project").filter(project=project).first()
-    if metrics is None:
-        count = accepted_answers(project).count()
-        if count >= SYNC_LIMIT:
-            schedule_metrics(project.pk, delay_seconds=0)
-            message = f"{count} answers: the figures are being computed; ask again in a minute"
-            body = {"computed_at": None, "annotation_count": count, "figures": None, "stale": True,
-                    "status": "computing", "message": message}  # fmt: skip
-            return MetricsReport(body=body, ready=False)
-        metrics = refresh_metrics(project.pk)
-    stale = is_stale(metrics)
-    if stale:
-        schedule_metrics(project.pk)
-    body = {"computed_at": metrics.computed_at, "annotation_count": metrics.annotation_count,
-            "figures": metrics.figures, "stale": stale, "status": "ready"}  # fmt: skip
-    return MetricsReport(body=body, ready=True)
