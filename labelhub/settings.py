@@ -137,6 +137,8 @@ STORAGE_DIR = Path(env_str("LABELHUB_STORAGE_DIR", str(BASE_DIR / ".data" / "sto
 S3_ENDPOINT_URL = env_str("LABELHUB_S3_ENDPOINT_URL", "") or None
 S3_BUCKET = env_str("LABELHUB_S3_BUCKET", "") or None
 S3_REGION = env_str("LABELHUB_S3_REGION", "us-east-1")
+# How long a presigned dataset download URL stays valid.
+DATASET_URL_SECONDS = env_int("LABELHUB_DATASET_URL_SECONDS", 3600)
 
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "") or None
 OPENAI_API_KEY = env_str("OPENAI_API_KEY", "") or None

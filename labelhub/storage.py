@@ -4,6 +4,7 @@ Keys are relative paths ("<schema>/imports/12/data.jsonl"). Readers get binary f
 a local file, or botocore's StreamingBody, so a 1 GB upload is never held in memory.
 """
 
+import contextlib
 import fnmatch
 import shutil
 from collections.abc import Iterator
@@ -108,3 +109,107 @@ class _CountingReader:
         data = self.stream.read(size)
         self.count += len(data)
         return data
+
+
+PART_SIZE = 8 * 1024 * 1024  # S3's minimum part is 5 MiB; 8 MiB keeps a 1 GB file under 130 parts
+
+
+class BlobWriter:
+    """A write-only binary sink for one storage key, constant in memory: S3 multipart upload (one part buffered at
+    a time) or a local temporary file. Nothing is visible under the key until `commit()`; `abort()` (or an
+    exception inside the `with` block) leaves nothing behind."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.bytes = 0
+        self._buffer = bytearray()
+        self._parts: list[dict] = []
+        self._upload_id = None
+        self._file = None
+        if settings.S3_BUCKET:
+            self._client = s3_client()
+            self._upload_id = self._call("create_multipart_upload", Bucket=settings.S3_BUCKET, Key=key)["UploadId"]
+        else:
+            self._path = _local_path(key)
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._tmp = self._path.with_name(self._path.name + ".partial")
+            self._file = self._tmp.open("wb")
+
+    def _call(self, method: str, **kwargs):
+        from botocore.exceptions import ClientError
+
+        try:
+            return getattr(self._client, method)(**kwargs)
+        except ClientError as exc:
+            raise StorageError(f"cannot write s3://{settings.S3_BUCKET}/{self.key}: {_s3_reason(exc)}",
+                               field="bucket") from None  # fmt: skip
+
+    def write(self, data: bytes) -> int:
+        self.bytes += len(data)
+        if self._file is not None:
+            return self._file.write(data)
+        self._buffer += data
+        if len(self._buffer) >= PART_SIZE:
+            self._flush_part()
+        return len(data)
+
+    def _flush_part(self) -> None:
+        number = len(self._parts) + 1
+        reply = self._call("upload_part", Bucket=settings.S3_BUCKET, Key=self.key, UploadId=self._upload_id,
+                           PartNumber=number, Body=bytes(self._buffer))  # fmt: skip
+        self._parts.append({"ETag": reply["ETag"], "PartNumber": number})
+        self._buffer.clear()
+
+    def commit(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._tmp.replace(self._path)
+            return
+        if self._buffer or not self._parts:
+            self._flush_part()
+        self._call("complete_multipart_upload", Bucket=settings.S3_BUCKET, Key=self.key, UploadId=self._upload_id,
+                   MultipartUpload={"Parts": self._parts})  # fmt: skip
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._tmp.unlink(missing_ok=True)
+            return
+        # best effort: if the abort itself fails, the bucket's lifecycle rule cleans up the orphan parts
+        with contextlib.suppress(Exception):
+            self._client.abort_multipart_upload(Bucket=settings.S3_BUCKET, Key=self.key, UploadId=self._upload_id)
+
+    def __enter__(self) -> "BlobWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def save_bytes(key: str, data: bytes) -> None:
+    with BlobWriter(key) as writer:
+        writer.write(data)
+
+
+def exists(key: str) -> bool:
+    if settings.S3_BUCKET:
+        from botocore.exceptions import ClientError
+
+        try:
+            s3_client().head_object(Bucket=settings.S3_BUCKET, Key=key)
+            return True
+        except ClientError:
+            return False
+    return _local_path(key).exists()
+
+
+def presigned_url(key: str, seconds: int) -> str | None:
+    """A time-limited GET URL on S3; None for the local directory (the API streams those files itself)."""
+    if not settings.S3_BUCKET:
+        return None
+    return s3_client().generate_presigned_url(
+        "get_object", Params={"Bucket": settings.S3_BUCKET, "Key": key}, ExpiresIn=seconds
+    )

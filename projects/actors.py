@@ -48,3 +48,26 @@ def recompute_consensus(project_id: int) -> None:
     from projects.services import consensus
 
     consensus.recompute_project(project_id=project_id)
+
+
+@tenant_actor(max_retries=3, time_limit=3_600_000)
+def build_dataset(version_id: int) -> None:
+    """Snapshot a dataset version, then queue its exports (idempotent: a retry retakes the snapshot)."""
+    from projects.services import datasets
+
+    datasets.build_version(version_id=version_id)
+
+
+@tenant_actor(max_retries=3, time_limit=7_200_000)
+def run_dataset_export(export_id: int) -> None:
+    from projects.services import datasets
+
+    datasets.run_export(export_id=export_id)
+
+
+# Webhook retries: 1 s, 2 s, 4 s ... capped at 30 s; the delivery row counts attempts and gives up at MAX_ATTEMPTS.
+@tenant_actor(max_retries=8, min_backoff=1_000, max_backoff=30_000)
+def deliver_webhook(delivery_id: int) -> None:
+    from projects.services import webhooks
+
+    webhooks.deliver(delivery_id=delivery_id)

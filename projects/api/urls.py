@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.api import hot, review, work
+from projects.api import datasets, hot, review, work
 from projects.api import metrics as project_metrics
 from projects.api import views as v
 
@@ -34,6 +34,18 @@ urlpatterns = [
     path("projects/<int:project_id>/case-law/", review.CaseLawView.as_view(), name="case-law"),
     path("projects/<int:project_id>/case-law/<int:case_id>/", review.CaseLawDetailView.as_view(), name="case-law-detail"),
     path("projects/<int:project_id>/consensus/", review.ConsensusView.as_view(), name="consensus"),
+    path("projects/<int:project_id>/datasets/", datasets.DatasetListView.as_view(), name="datasets"),
+    path("projects/<int:project_id>/datasets/<int:number>/", datasets.DatasetDetailView.as_view(), name="dataset"),
+    path("projects/<int:project_id>/datasets/<int:number>/exports/", datasets.ExportListView.as_view(),
+         name="dataset-exports"),
+    path("projects/<int:project_id>/datasets/<int:number>/exports/<slug:fmt>/", datasets.ExportDetailView.as_view(),
+         name="dataset-export"),
+    path("projects/<int:project_id>/datasets/<int:number>/exports/<slug:fmt>/download/",
+         datasets.ExportDownloadView.as_view(), name="dataset-export-download"),
+    path("projects/<int:project_id>/datasets/<int:number>/exports/<slug:fmt>/download/<str:token>/",
+         datasets.SignedDownloadView.as_view(), name="dataset-export-link"),
+    path("webhooks/", datasets.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/<int:webhook_id>/", datasets.WebhookDetailView.as_view(), name="webhook"),
 ]  # fmt: skip
 
 # The OpenAPI schema documents the hot pair through their DRF twins (same contract, same services).
