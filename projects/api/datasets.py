@@ -12,6 +12,7 @@ from labelhub.errors import NotFound
 from projects import selectors
 from projects.models import DatasetExport, DatasetVersion, WebhookEndpoint
 from projects.services import datasets, webhooks
+from projects.services.datasets.export import live_progress
 from tenants.permissions import TenantScope
 
 
@@ -26,7 +27,7 @@ class DatasetIn(serializers.Serializer):
 def export_body(e: DatasetExport) -> dict:
     return {
         "format": e.format, "status": e.status, "rows": e.rows, "bytes": e.bytes, "sha256": e.sha256,
-        "progress_rows": e.progress_rows, "attempts": e.attempts, "error": e.error,
+        "progress_rows": live_progress(e), "attempts": e.attempts, "error": e.error,
         "finished_at": e.finished_at.isoformat() if e.finished_at else None,
     }  # fmt: skip
 

@@ -395,3 +395,34 @@ def test_the_worker_builds_exports_and_notifies(dramatiq_worker, committed_tenan
     finally:
         receiver.close()
         connection.set_schema_to_public()
+
+
+def test_progress_of_a_running_export_is_visible_outside_its_transaction(in_tenant):
+    from projects.services.datasets import export as export_module
+
+    project = spam_project(5)
+    version = datasets.create_version(project=project, formats=["jsonl"])
+    datasets.build_version(version_id=version.pk)
+    export = version.exports.get()
+    seen = []
+    real = export_module.PROGRESS_EVERY
+    export_module.PROGRESS_EVERY = 2
+    try:
+        original = export_module.write_dataset
+
+        def spy(fmt, rows, sink, **kw):
+            def watched():
+                for n, row in enumerate(rows, 1):
+                    if n == 5:
+                        running = DatasetExport.objects.get(pk=export.pk)
+                        seen.append((running.status, export_module.live_progress(running)))
+                    yield row
+
+            return original(fmt, watched(), sink, **kw)
+
+        export_module.write_dataset = spy
+        datasets.run_export(export_id=export.pk)
+    finally:
+        export_module.write_dataset = original
+        export_module.PROGRESS_EVERY = real
+    assert seen == [("running", 4)]

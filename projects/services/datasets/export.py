@@ -13,6 +13,7 @@ from django.utils import timezone
 from labelhub import storage
 from labelhub.db.rows import json_column
 from labelhub.errors import Conflict, DomainError, Forbidden, NotFound
+from labelhub.redis import get_redis
 from projects.formats import FormatError, check_format, write_dataset
 from projects.models import DatasetExport, DatasetVersion
 from projects.services import webhooks
@@ -94,16 +95,31 @@ class _Digesting:
         return self.sink.write(data)
 
 
+def _progress_key(export_id: int) -> str:
+    return f"labelhub:export-progress:{connection.schema_name}:{export_id}"
+
+
+def live_progress(export: DatasetExport) -> int:
+    """Rows written so far by a running export. Kept in Redis: the export reads inside one long transaction (its
+    server-side cursor needs it), so a progress column updated there would stay invisible until the end."""
+    if export.status != DatasetExport.Status.RUNNING:
+        return export.progress_rows
+    value = get_redis().get(_progress_key(export.pk))
+    return int(value) if value else 0
+
+
 @dataclass
 class _Progress:
     export_id: int
     rows: int = 0
 
     def tick(self, rows):
+        key, redis = _progress_key(self.export_id), get_redis()
+        redis.set(key, 0, ex=86_400)
         for row in rows:
             self.rows += 1
             if self.rows % PROGRESS_EVERY == 0:
-                DatasetExport.objects.filter(pk=self.export_id).update(progress_rows=self.rows)
+                redis.set(key, self.rows, ex=86_400)
             yield row
 
 
