@@ -137,6 +137,10 @@ STORAGE_DIR = Path(env_str("LABELHUB_STORAGE_DIR", str(BASE_DIR / ".data" / "sto
 S3_ENDPOINT_URL = env_str("LABELHUB_S3_ENDPOINT_URL", "") or None
 S3_BUCKET = env_str("LABELHUB_S3_BUCKET", "") or None
 S3_REGION = env_str("LABELHUB_S3_REGION", "us-east-1")
+# LLM pre-labeling defaults (any OpenAI-compatible server); a project may override base URL, model and key.
+LLM_BASE_URL = env_str("LABELHUB_LLM_BASE_URL", "https://api.openai.com/v1")
+LLM_MODEL = env_str("LABELHUB_LLM_MODEL", "gpt-4o-mini")
+LLM_API_KEY = env_str("LABELHUB_LLM_API_KEY", "") or None
 # How long a presigned dataset download URL stays valid.
 DATASET_URL_SECONDS = env_int("LABELHUB_DATASET_URL_SECONDS", 3600)
 

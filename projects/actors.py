@@ -71,3 +71,20 @@ def deliver_webhook(delivery_id: int) -> None:
     from projects.services import webhooks
 
     webhooks.deliver(delivery_id=delivery_id)
+
+
+@tenant_actor(max_retries=3, time_limit=3_600_000)
+def run_prelabel(project_id: int) -> None:
+    """Pre-label open items (idempotent: items already answered or final are skipped; a pre-label is replaced)."""
+    from projects.services import prelabel
+
+    prelabel.run_prelabel(project_id=project_id)
+
+
+@tenant_actor(max_retries=3, time_limit=3_600_000)
+def retrain_model(project_id: int) -> None:
+    """Train a new local model version, then re-order open items by what it is unsure about."""
+    from projects.services import prelabel
+
+    if prelabel.train_local_model(project_id=project_id) is not None:
+        prelabel.refresh_priorities(project_id=project_id)

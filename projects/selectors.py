@@ -27,7 +27,7 @@ _WORK_FIELDS = in_model_order(
     Project,
     {"id", "name", "task_type", "status", "min_tier", "gold_rate", "overlap_mode", "overlap_k", "overlap_min",
      "lease_seconds", "current_ontology_id", "accuracy_floor", "gold_min_for_pause", "calibration_items",
-     "calibration_pass_threshold", "calibration_attempts"},
+     "calibration_pass_threshold", "calibration_attempts", "show_suggestions"},
 )  # fmt: skip
 
 
@@ -77,3 +77,18 @@ def get_item(project: Project, item_id: int) -> Item:
     if item is None:
         raise NotFound(f"no item {item_id} in project {project.pk}")
     return item
+
+
+def suggestion_for(project: Project, lease) -> dict | None:
+    """The pre-label shown to the annotator, only where the project opted in (off by default: anchoring), only on
+    ordinary tasks, and never on audited items (an audit must measure the pre-labeler, not echo it)."""
+    if not getattr(project, "show_suggestions", False) or lease.kind != "task":
+        return None
+    from projects.models import PreLabel
+
+    row = (
+        PreLabel.objects.filter(item_id=lease.item_id, status=PreLabel.Status.OK, route=PreLabel.Route.HUMAN)
+        .values("value", "confidence", "backend")
+        .first()
+    )
+    return row

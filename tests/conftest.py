@@ -94,7 +94,22 @@ def committed_tenants(transactional_db):
     yield made
     connection.set_schema_to_public()
     for client in made:
-        Client.objects.get(pk=client.pk).delete(force_drop=True)
+        _drop_tenant(Client.objects.get(pk=client.pk))
+
+
+def _drop_tenant(client, attempts: int = 5) -> None:
+    """Drop a committed tenant's schema. The real worker may still be finishing a message the test caused (a
+    delayed listing refresh or consensus batch), and DROP SCHEMA can deadlock with it: wait and try again."""
+    from django.db import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            client.delete(force_drop=True)
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,8 @@ def next_task_view(request: HttpRequest, annotator, project_id: int) -> HttpResp
     offer = next_task(project=project, annotator=annotator, tenant_id=request.tenant.id, exclude=exclude)
     if isinstance(offer, NoTask):
         return _json({"assignment": None, "reason": offer.reason, "message": offer.message})
-    return _json({"assignment": assignment_body(offer, ontology_number_of(offer, project))})
+    suggestion = selectors.suggestion_for(project, offer)
+    return _json({"assignment": assignment_body(offer, ontology_number_of(offer, project), suggestion)})
 
 
 @annotator_endpoint

@@ -6,7 +6,7 @@ from projects.ontology import TASK_TYPES
 PROJECT_SETTINGS = [
     "name", "description", "overlap_mode", "overlap_k", "overlap_min", "overlap_max", "target_confidence",
     "min_tier", "gold_rate", "calibration_items", "calibration_pass_threshold", "calibration_attempts",
-    "gold_min_for_pause", "aggregation",
+    "gold_min_for_pause", "aggregation", "prelabel_backend", "prelabel_settings", "show_suggestions",
     "accuracy_floor", "auto_accept_threshold", "audit_rate", "blind", "lease_seconds", "deadline", "budget",
     "currency",
 ]  # fmt: skip
@@ -22,15 +22,36 @@ class ProjectOut(serializers.ModelSerializer):
     ontology_version = serializers.IntegerField(source="current_ontology.number", allow_null=True, default=None)
     item_count = serializers.IntegerField(read_only=True, default=None)
     final_count = serializers.IntegerField(read_only=True, default=None)
+    prelabel_settings = serializers.SerializerMethodField()
 
     class Meta:
         model = Project
-        fields = ["id", "task_type", "status", "ontology_version", *PROJECT_SETTINGS, "item_count", "final_count",
-                  "created_at", "updated_at"]  # fmt: skip
+        fields = ["id", "task_type", "status", "ontology_version", *PROJECT_SETTINGS, "prelabel_state", "item_count",
+                  "final_count", "created_at", "updated_at"]  # fmt: skip
+
+    def get_prelabel_settings(self, project) -> dict:
+        """The API key is write-only: say whether one is set, never what it is."""
+        shown = {k: v for k, v in (project.prelabel_settings or {}).items() if k != "api_key"}
+        shown["api_key_set"] = bool((project.prelabel_settings or {}).get("api_key"))
+        return shown
+
+
+PRELABEL_BACKENDS = ("none", "local", "llm")
+PRELABEL_KEYS = {"base_url", "model", "api_key", "samples", "second_model", "concurrency", "timeout", "price_in_per_1k",
+                 "price_out_per_1k"}  # fmt: skip
+
+
+def validate_prelabel_settings(value: dict) -> dict:
+    unknown = sorted(set(value) - PRELABEL_KEYS)
+    if unknown:
+        raise serializers.ValidationError(f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(PRELABEL_KEYS))}")
+    return value
 
 
 class ProjectIn(serializers.ModelSerializer):
     task_type = serializers.ChoiceField(choices=TASK_TYPES)
+    prelabel_backend = serializers.ChoiceField(choices=PRELABEL_BACKENDS, required=False)
+    prelabel_settings = serializers.DictField(required=False, validators=[validate_prelabel_settings])
 
     class Meta:
         model = Project
@@ -38,6 +59,9 @@ class ProjectIn(serializers.ModelSerializer):
 
 
 class ProjectPatch(serializers.ModelSerializer):
+    prelabel_backend = serializers.ChoiceField(choices=PRELABEL_BACKENDS, required=False)
+    prelabel_settings = serializers.DictField(required=False, validators=[validate_prelabel_settings])
+
     class Meta:
         model = Project
         fields = PROJECT_SETTINGS

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.api import datasets, hot, review, work
+from projects.api import datasets, hot, prelabel, review, work
 from projects.api import metrics as project_metrics
 from projects.api import views as v
 
@@ -44,6 +44,9 @@ urlpatterns = [
          datasets.ExportDownloadView.as_view(), name="dataset-export-download"),
     path("projects/<int:project_id>/datasets/<int:number>/exports/<slug:fmt>/download/<str:token>/",
          datasets.SignedDownloadView.as_view(), name="dataset-export-link"),
+    path("projects/<int:project_id>/prelabel/", prelabel.PrelabelView.as_view(), name="prelabel"),
+    path("projects/<int:project_id>/prelabel/retrain/", prelabel.RetrainView.as_view(), name="prelabel-retrain"),
+    path("projects/<int:project_id>/prelabel/calibrate/", prelabel.CalibrateView.as_view(), name="prelabel-calibrate"),
     path("webhooks/", datasets.WebhookListView.as_view(), name="webhooks"),
     path("webhooks/<int:webhook_id>/", datasets.WebhookDetailView.as_view(), name="webhook"),
 ]  # fmt: skip

@@ -51,7 +51,7 @@ class SkipIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
-def assignment_body(lease: Assignment, ontology_number: int) -> dict:
+def assignment_body(lease: Assignment, ontology_number: int, suggestion: dict | None = None) -> dict:
     """What the workspace sees of a lease: the payload only; never gold, never whether it is gold."""
     return {
         "id": lease.pk,
@@ -59,7 +59,7 @@ def assignment_body(lease: Assignment, ontology_number: int) -> dict:
         "item": {"id": lease.item_id, "payload": lease.item.payload},
         "ontology_version": ontology_number,
         "kind": "calibration" if lease.kind == Assignment.Kind.CALIBRATION else "task",
-        "suggestion": None,
+        "suggestion": suggestion,
     }
 
 
@@ -82,7 +82,8 @@ class NextTaskView(AnnotatorView):
         )  # fmt: skip
         if isinstance(offer, NoTask):
             return Response({"assignment": None, "reason": offer.reason, "message": offer.message})
-        return Response({"assignment": assignment_body(offer, ontology_number_of(offer, project))})
+        suggestion = selectors.suggestion_for(project, offer)
+        return Response({"assignment": assignment_body(offer, ontology_number_of(offer, project), suggestion)})
 
 
 class SubmitView(AnnotatorView):

@@ -11,11 +11,13 @@ from projects.models.datasets import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from projects.models.prelabel import ModelVersion, PreLabel
 from projects.models.quality import Adjudication, Consensus, ProjectMetrics
 from projects.models.work import Annotation, Assignment, WorkerPing
 
 __all__ = [
     "TASK_TYPE_CHOICES", "TIER_CHOICES", "Adjudication", "Annotation", "Assignment", "Consensus", "DatasetExport",
-    "DatasetItem", "DatasetVersion", "ImportJob", "Item", "OntologyVersion", "Project", "ProjectMetrics",
+    "DatasetItem", "DatasetVersion", "ImportJob", "Item", "ModelVersion", "OntologyVersion", "PreLabel", "Project",
+    "ProjectMetrics",
     "WebhookDelivery", "WebhookEndpoint", "WorkerPing",
 ]  # fmt: skip

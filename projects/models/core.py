@@ -49,6 +49,12 @@ class Project(models.Model):
     accuracy_floor = models.FloatField(default=0.85)
     # Hidden gold answers an annotator must have given before the floor can pause them (too few prove nothing).
     gold_min_for_pause = models.PositiveSmallIntegerField(default=10)
+    # Pre-labeling: which backend proposes labels, its settings (LLM base URL, model, prices; the API key is write-only),
+    # whether annotators see suggestions (off: anchoring), and the last state a person should know about.
+    prelabel_backend = models.CharField(max_length=10, default="none")  # none | local | llm
+    prelabel_settings = models.JSONField(default=dict, blank=True)
+    show_suggestions = models.BooleanField(default=False)
+    prelabel_state = models.CharField(max_length=500, blank=True, default="")
     auto_accept_threshold = models.FloatField(null=True, blank=True)
     audit_rate = models.FloatField(default=0.05)
     blind = models.BooleanField(default=True)

@@ -107,6 +107,8 @@ def aggregate_items(project: Project, item_ids: list[int]) -> int:
         answers[item_id].append((annotator_id, value))
     labels = _label_names(project, ontology)
     annotators = {i: sorted({a for a, _ in pairs}) for i, pairs in answers.items()}
+    if not answers and project.aggregation != Project.Aggregation.DAWID_SKENE:
+        return 0
     if project.aggregation == Project.Aggregation.DAWID_SKENE and project.task_type in CATEGORICAL:
         # DS re-estimates the whole project: store every completed item's new posterior
         results, annotators = _dawid_skene_results(project, labels)
@@ -126,7 +128,18 @@ def aggregate_items(project: Project, item_ids: list[int]) -> int:
             )
             for item_id, pairs in answers.items()
         }
-    return _store(project, results, annotators)
+    stored = _store(project, results, annotators)
+    _after_aggregation(project, list(results))
+    return stored
+
+
+def _after_aggregation(project: Project, item_ids: list[int]) -> None:
+    """Human consensus measures the pre-labeler (audits) and may call for a retrain of the local model."""
+    from projects.services.prelabel.audits import record_audits
+    from projects.services.prelabel.training import maybe_retrain
+
+    record_audits(project, item_ids)
+    maybe_retrain(project)
 
 
 def _dawid_skene_results(project: Project, labels) -> tuple[dict[int, ItemConsensus], dict[int, list[int]]]:

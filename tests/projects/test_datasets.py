@@ -7,6 +7,7 @@ import io
 import json
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
@@ -233,14 +234,15 @@ def test_s3_export_uses_multipart_and_a_presigned_url_that_expires(in_tenant, s3
 
 
 def test_a_missing_bucket_fails_the_export_clearly_and_nothing_is_ready(in_tenant, s3, settings):
-    settings.S3_BUCKET = "no-such-bucket"
+    bucket = f"missing-{uuid.uuid4().hex[:12]}"  # the loopback S3 lives for the session: never reuse a name
+    settings.S3_BUCKET = bucket
     project = spam_project(5)
     version = build(datasets.create_version(project=project, formats=["jsonl", "csv"]))
-    assert version.status == "failed" and "no-such-bucket" in version.error
+    assert version.status == "failed" and bucket in version.error
     for export in version.exports.all():
         assert export.status == "failed" and "NoSuchBucket" in export.error
     assert not DatasetExport.objects.filter(status="ready").exists()
-    s3.create_bucket(Bucket="no-such-bucket")  # fixed: asking again works and the version becomes ready
+    s3.create_bucket(Bucket=bucket)  # fixed: asking again works and the version becomes ready
     for export in version.exports.all():
         datasets.request_export(version=version, fmt=export.format)
         datasets.run_export(export_id=export.pk)

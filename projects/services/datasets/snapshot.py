@@ -86,12 +86,13 @@ def _clean_filters(filters: dict) -> dict:
     return clean
 
 
-def matching_count(project: Project, filters: dict) -> int:
+def matching_count(project: Project, filters: dict, include_prelabels: bool = False) -> int:
     where, params = _where(filters)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*) FROM projects_item i JOIN projects_consensus c ON c.item_id = i.id WHERE {_FINAL}{where}",
-            {"project": project.pk, **params},
+            "SELECT count(*) FROM projects_item i JOIN projects_consensus c ON c.item_id = i.id "
+            f"WHERE {_FINAL} AND (%(prelabels)s OR c.method NOT LIKE 'prelabel%%'){where}",
+            {"project": project.pk, "prelabels": include_prelabels, **params},
         )
         return cursor.fetchone()[0]
 
@@ -109,7 +110,7 @@ def create_version(
             check_format(fmt, project.task_type)
         except FormatError as exc:
             raise DatasetRequestInvalid(str(exc), field="formats") from None
-    if matching_count(project, filters) == 0:
+    if matching_count(project, filters, include_prelabels) == 0:
         raise DatasetRequestInvalid(
             "no final labels match: the project has none yet, or the filters exclude them all", field="filters",
             code="empty_dataset",
@@ -136,10 +137,11 @@ _SNAPSHOT = f"""
 INSERT INTO projects_datasetitem
     (version_id, item_id, external_id, value, confidence, split, source, annotator_ids, ontology_version_id)
 SELECT %(version)s, i.id, i.external_id, c.value, c.confidence, {_SPLIT_SQL},
-       CASE WHEN c.status = 'adjudicated' THEN 'adjudicated' ELSE 'consensus' END, c.annotator_ids,
+       CASE WHEN c.status = 'adjudicated' THEN 'adjudicated' WHEN c.method LIKE 'prelabel%%' THEN 'prelabel'
+            ELSE 'consensus' END, c.annotator_ids,
        c.ontology_version_id
 FROM projects_item i JOIN projects_consensus c ON c.item_id = i.id
-WHERE {_FINAL} AND c.value IS NOT NULL"""
+WHERE {_FINAL} AND c.value IS NOT NULL AND (%(prelabels)s OR c.method NOT LIKE 'prelabel%%')"""
 
 
 def build_version(*, version_id: int) -> DatasetVersion | None:
@@ -153,7 +155,8 @@ def build_version(*, version_id: int) -> DatasetVersion | None:
     with transaction.atomic():
         DatasetItem.objects.filter(version=version).delete()
         with connection.cursor() as cursor:
-            cursor.execute(_SNAPSHOT + where, {"version": version.pk, "project": project.pk, **params})
+            cursor.execute(_SNAPSHOT + where, {"version": version.pk, "project": project.pk,
+                                               "prelabels": version.include_prelabels, **params})  # fmt: skip
         version.item_count = DatasetItem.objects.filter(version=version).count()
         version.split_counts = _split_counts(version)
         version.checksum = _checksum(version)
