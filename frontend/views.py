@@ -85,6 +85,7 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
         "guidelines_html": guidelines_html,
         "versions": project.ontology_versions.order_by("-number"),
         "imports": project.imports.all()[:20],
+        **_prelabel_context(project),
     }
     return render(request, "frontend/project.html", context)
 
@@ -97,6 +98,18 @@ def annotator_home(request: HttpRequest) -> HttpResponse:
     marks = workforce_console.standing_by_project(annotator.pk) if annotator else {}
     rows = [(listing, marks.get((listing.tenant_id, listing.project_id))) for listing in listings]
     return render(request, "frontend/annotator_home.html", {"annotator": annotator, "rows": rows})
+
+
+def _prelabel_context(project) -> dict:
+    if project.prelabel_backend == "none":
+        return {"prelabel": None, "recent_prelabels": []}
+    from projects.models import PreLabel
+    from projects.services.prelabel import summary
+
+    figures = summary(project)
+    figures["failures"] = figures["statuses"].get("failed", 0) + figures["statuses"].get("invalid", 0)
+    recent = PreLabel.objects.filter(project=project).select_related("item").order_by("-created_at", "-id")[:25]
+    return {"prelabel": figures, "recent_prelabels": recent}
 
 
 @login_required

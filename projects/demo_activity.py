@@ -13,8 +13,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from projects.demo import _sms_rows
-from projects.models import Annotation, Assignment, Project
-from projects.services import consensus, metrics
+from projects.models import Annotation, Assignment, Item, Project
+from projects.services import consensus, metrics, prelabel
 from projects.services.annotate import submit_annotation
 from projects.services.distribution import NoTask, next_task
 from workforce.models import Annotator
@@ -53,7 +53,29 @@ def simulate_demo_activity(client, out) -> None:
         consensus.recompute_project(project_id=project.pk)
         metrics.refresh_metrics(project_id=project.pk)
         out.write(f"  demo activity: {done} answers by {len(people)} annotators on {SMS_PROJECT!r}")
+        _demo_prelabels(project, out)
     connection.set_schema_to_public()
+
+
+PRELABEL_SAMPLE = 1500  # open items pre-labeled at seed time (the worker does the rest on request)
+
+
+def _demo_prelabels(project: Project, out) -> None:
+    """Train the local model on the simulated human labels and pre-label part of the open queue, so the project
+    page shows pre-labels with their confidence and routes."""
+    Project.objects.filter(pk=project.pk).update(prelabel_backend="local", auto_accept_threshold=0.97, audit_rate=0.1)
+    if prelabel.train_local_model(project_id=project.pk) is None:
+        project.refresh_from_db()
+        out.write(f"  demo pre-labels skipped: {project.prelabel_state}")
+        return
+    open_ids = list(
+        Item.objects.filter(project=project, status=Item.Status.OPEN, is_gold=False, annotation_count=0)
+        .order_by("id")
+        .values_list("id", flat=True)[:PRELABEL_SAMPLE]
+    )
+    counts = prelabel.run_prelabel(project_id=project.pk, item_ids=open_ids)
+    prelabel.refresh_priorities(project_id=project.pk)
+    out.write(f"  demo pre-labels: {dict(counts)}")
 
 
 def _answer_one(project, person, tenant_id, labels, rng, calibration_accuracy, accuracy, seconds) -> int:

@@ -56,3 +56,24 @@ def test_seed_demo_simulates_work_that_reaches_the_vendor_console(capsys):
         assert Consensus.objects.filter(project=sms, method="dawid_skene").exists()
     assert figures["alpha"]["nominal"]["value"] is not None and figures["confusion"]["labels"] == ["ham", "spam"]
     assert sum(map(sum, figures["confusion"]["counts"])) > 0
+    with tenant_context(client):
+        from projects.models import PreLabel
+
+        routes = set(PreLabel.objects.filter(project=sms).values_list("route", flat=True))
+        assert PreLabel.objects.filter(project=sms, confidence__isnull=False).count() == 1500
+    assert "auto_accepted" in routes and "human" in routes
+
+
+@pytest.mark.django_db
+def test_demo_project_page_shows_agreement_and_prelabels(client):
+    from django.db import connection
+
+    call_command("seed_demo")
+    demo = get_client(slug="demo")
+    with tenant_context(demo):
+        sms = Project.objects.get(name="SMS spam (demo)")
+    connection.set_schema_to_public()
+    client.login(username="owner@demo.test", password="labelhub-demo-pass")
+    page = client.get(f"/t/demo/projects/{sms.pk}/").content.decode()
+    assert 'id="agreement"' in page and 'id="prelabel"' in page
+    assert "trained on" in page and "auto_accepted" in page and "Confidence" in page
