@@ -27,7 +27,7 @@ _WORK_FIELDS = in_model_order(
     Project,
     {"id", "name", "task_type", "status", "min_tier", "gold_rate", "overlap_mode", "overlap_k", "overlap_min",
      "lease_seconds", "current_ontology_id", "accuracy_floor", "gold_min_for_pause", "calibration_items",
-     "calibration_pass_threshold", "calibration_attempts", "show_suggestions"},
+     "calibration_pass_threshold", "calibration_attempts", "show_suggestions", "budget"},
 )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from labelhub.errors import Conflict, DomainError, Forbidden, NotFound
 from projects.models import Adjudication, Annotation, Consensus, Item, OntologyVersion, Project
 from projects.ontology import ValidationFailed, validate_value
+from projects.services import budget
 from projects.services.ontology import lock_version, ontology_of
 
 MIN_REASON = 10  # a reason is what makes a decision reusable: "wrong" is not one
@@ -101,6 +102,7 @@ def adjudicate(*, project: Project, item_id: int, reviewer, value, reason: str) 
         )  # fmt: skip
         item.status = Item.Status.FINAL
         item.save(update_fields=["status", "updated_at"])
+        budget.record_adjudication(project, decision.pk, item.pk)
         if not version.is_locked:
             lock_version(version_id=version.pk)
     return decision

@@ -8,7 +8,7 @@ from labelhub.db.rows import in_model_order, json_column
 from labelhub.errors import Conflict, DomainError, NotFound
 from projects.models import Annotation, Assignment, Item, OntologyVersion, Project
 from projects.ontology import ValidationFailed, validate_value
-from projects.services import consensus, listing
+from projects.services import budget, consensus, listing
 from projects.services.distribution import SERVABLE, release_slot
 from projects.services.ontology import lock_version, ontology_of
 from projects.services.standing import account_answer
@@ -26,7 +26,7 @@ _LEASE_PROJECT_FIELDS = in_model_order(
     Project,
     {"id", "status", "task_type", "overlap_mode", "overlap_k", "overlap_min", "overlap_max", "target_confidence",
      "accuracy_floor", "gold_min_for_pause", "calibration_items", "calibration_pass_threshold", "calibration_attempts",
-     "current_ontology_id"},
+     "current_ontology_id", "budget", "min_tier"},
 )  # fmt: skip
 _LEASE_VERSION_FIELDS = in_model_order(OntologyVersion, {"id", "is_locked"})
 _LEASE_SQL = (
@@ -230,4 +230,5 @@ def skip_task(*, assignment_id: int, annotator_id: int, reason: str = "") -> Ass
         lease.save(update_fields=["status", "closed_at", "skip_reason"])
         if was_active and lease.kind == Assignment.Kind.TASK:
             release_slot(Item.objects.select_for_update().get(pk=lease.item_id))
+            budget.release_leases(lease.project, budget.lease_share(lease.project))
     return lease

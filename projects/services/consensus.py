@@ -16,6 +16,7 @@ from projects.models import Annotation, Consensus, Item, Project
 from projects.ontology import Ontology
 from projects.ontology.constraints import RatingConstraints
 from projects.quality import ItemConsensus, aggregate_item, project_dawid_skene, should_stop
+from projects.services import budget
 from projects.services.ontology import current_ontology
 from workforce.models import Qualification
 
@@ -199,7 +200,9 @@ def _store(project: Project, results: dict[int, ItemConsensus], annotators: dict
             update_fields=["value", "confidence", "method", "params", "status", "annotation_count", "annotator_ids",
                            "ontology_version", "updated_at"],
         )  # fmt: skip
+        newly_final = [i for i in final if current.get(i) != Item.Status.FINAL]
         Item.objects.filter(pk__in=final).exclude(status=Item.Status.FINAL).update(status=Item.Status.FINAL)
+        budget.record_final_labels(project, newly_final)
         Item.objects.filter(pk__in=escalated).exclude(status=Item.Status.ESCALATED).update(status=Item.Status.ESCALATED)
     return len(rows)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from labelhub.db.rows import json_column
 from labelhub.errors import Forbidden
 from projects.models import Assignment, Item, Project
+from projects.services import budget
 from projects.services.standing import calibration_required, rules_for
 from workforce import selectors as workforce
 from workforce.models import Qualification
@@ -73,7 +74,12 @@ def next_task(*, project: Project, annotator, tenant_id: int, exclude: tuple[int
         lease = _lease_gold(project, annotator.pk, now)
         if lease is not None:
             return lease
-    lease = _lease_open_item(project, annotator.pk, now)
+    share = budget.lease_share(project)
+    if share is not None and not budget.reserve_lease(project, share):
+        return NoTask("budget_exhausted", "this project has reached its budget; the client has been told")
+    lease = _lease_open_item(project, annotator.pk, now, share)
+    if lease is None:
+        budget.release_leases(project, share)
     return lease or NoTask("no_work", "no more items for you in this project right now")
 
 
@@ -175,7 +181,7 @@ SELECT leased.id, counted.id, counted.external_id, counted.payload FROM leased J
 """
 
 
-def _lease_open_item(project: Project, annotator_id: int, now) -> Assignment | None:
+def _lease_open_item(project: Project, annotator_id: int, now, share=None) -> Assignment | None:
     """Reclaim expired leases, then pick, count and lease, as one round trip: the three statements travel in one
     query string, which PostgreSQL runs as one transaction (or inside the caller's, when there is one)."""
     expires = now + timedelta(seconds=project.lease_seconds)
@@ -185,9 +191,11 @@ def _lease_open_item(project: Project, annotator_id: int, now) -> Assignment | N
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(_LEASE_SCRIPT, params)
-        while cursor.nextset():  # the pick's result is the last of the three
-            pass
+        cursor.nextset()  # past set_config's result to the reclaim's: task leases expired per item
+        expired = sum(n for (n,) in cursor.fetchall())
+        cursor.nextset()  # the pick's result is the last of the three
         row = cursor.fetchone()
+    budget.release_leases(project, share, expired)
     if row is None:
         return None
     kind, version = Assignment.Kind.TASK, project.current_ontology_id
@@ -235,6 +243,7 @@ SET assigned_count = i.assigned_count - freed.n,
     status = CASE WHEN i.status = 'full' THEN 'open' ELSE i.status END,
     updated_at = now()
 FROM freed WHERE i.id = freed.item_id
+RETURNING freed.n
 """
 
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from labelhub.errors import DomainError
 from projects.models import Project
 from projects.ontology import TASK_TYPES
-from projects.services import listing
+from projects.services import budget, listing
 
 S = Project.Status
 TRANSITIONS: dict[str, set[str]] = {
@@ -54,7 +54,11 @@ def create_project(*, name: str, task_type: str, user_id: int | None, **settings
     if not (name or "").strip():
         raise ProjectRuleBroken("name is required", field="name", code="required")
     _check_settings(values)
-    return Project.objects.create(created_by_id=user_id, **values)
+    with transaction.atomic():
+        project = Project.objects.create(created_by_id=user_id, **values)
+        if project.budget is not None:
+            budget.sync_budget(project)
+    return project
 
 
 def update_project(*, project: Project, **changes) -> Project:
@@ -66,9 +70,12 @@ def update_project(*, project: Project, **changes) -> Project:
             raise ProjectRuleBroken(f"{name} cannot change once the project has left draft", field=name)
     merged = {f.name: getattr(project, f.name) for f in Project._meta.concrete_fields} | changes
     _check_settings(merged)
-    for key, value in changes.items():
-        setattr(project, key, value)
-    project.save()
+    with transaction.atomic():
+        for key, value in changes.items():
+            setattr(project, key, value)
+        if "budget" in changes:
+            budget.sync_budget(project)  # refused (409) below what is already spent: nothing is saved then
+        project.save()
     return project
 
 

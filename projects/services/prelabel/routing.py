@@ -9,6 +9,7 @@ from django.db import transaction
 from projects.models import Consensus, Item, PreLabel, Project
 from projects.ontology import ValidationFailed, validate_value
 from projects.prelabel.calibration import should_audit
+from projects.services import budget
 from projects.services.ontology import current_ontology
 from projects.services.prelabel.backends import BackendUnavailable, backend_for
 
@@ -83,6 +84,7 @@ def _store(project: Project, ontology, item: Item, backend: str, model: str, pre
                           "ontology_version_id": project.current_ontology_id},
             )  # fmt: skip
             Item.objects.filter(pk=item.pk).update(status=Item.Status.FINAL)
+            budget.record_prelabel(project, item.pk, backend)
     return route if status == "ok" else status
 
 
