@@ -85,7 +85,7 @@ def _store(project: Project, ontology, item: Item, backend: str, model: str, pre
             )  # fmt: skip
             Item.objects.filter(pk=item.pk).update(status=Item.Status.FINAL)
             budget.record_prelabel(project, item.pk, backend)
-    return route if status == "ok" else status
+    return str(route) if status == "ok" else status
 
 
 def _route(project: Project, item: Item, status: str, confidence) -> str:
