@@ -154,3 +154,6 @@ class BudgetLedger(models.Model):
 
     def __str__(self) -> str:
         return f"budget {self.tenant_id}/{self.project_id}: {self.spent}+{self.reserved} of {self.limit}"
+
+
+from billing.models_stripe import *  # noqa: E402, F403  (Stripe mirror tables)

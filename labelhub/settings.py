@@ -144,10 +144,11 @@ LLM_API_KEY = env_str("LABELHUB_LLM_API_KEY", "") or None
 # How long a presigned dataset download URL stays valid.
 DATASET_URL_SECONDS = env_int("LABELHUB_DATASET_URL_SECONDS", 3600)
 
-OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "") or None
-OPENAI_API_KEY = env_str("OPENAI_API_KEY", "") or None
-STRIPE_API_KEY = env_str("STRIPE_API_KEY", "") or None
-STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "") or None
+# Stripe: without a key billing runs ledger-only (usage events, budgets and reports still work).
+STRIPE_API_KEY = env_str("LABELHUB_STRIPE_API_KEY", "") or None
+STRIPE_WEBHOOK_SECRET = env_str("LABELHUB_STRIPE_WEBHOOK_SECRET", "") or None
+STRIPE_API_BASE = env_str("LABELHUB_STRIPE_API_BASE", "") or None
+BILLING_GRACE_DAYS = env_int("LABELHUB_BILLING_GRACE_DAYS", 14)
 
 # --- auth ------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

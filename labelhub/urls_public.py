@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from billing.api.stripe_views import stripe_webhook
 from frontend import urls as frontend_urls
 from labelhub.health import health
 from tenants.api.urls import public_urlpatterns as tenants_public_api
@@ -14,6 +15,7 @@ handler500 = "labelhub.errors.json_or_html_500"
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("billing/stripe/webhook", stripe_webhook, name="stripe-webhook"),
     path("admin/", admin.site.urls),
     path("api/v1/", include([*tenants_public_api, *workforce_api])),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="labelhub.urls_openapi"), name="openapi-schema"),

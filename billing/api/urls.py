@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from billing.api import stripe_views as sv
 from billing.api import views as v
 
 tenant_urlpatterns = [
@@ -11,4 +12,7 @@ tenant_urlpatterns = [
     path("billing/reports/projects/<int:project_id>/", v.ProjectReportView.as_view(), name="billing-project-report"),
     path("billing/reports/projects/<int:project_id>.csv", v.ProjectReportCsvView.as_view(),
          name="billing-project-report-csv"),
+    path("billing/checkout/", sv.CheckoutView.as_view(), name="billing-checkout"),
+    path("billing/portal/", sv.PortalView.as_view(), name="billing-portal"),
+    path("billing/state/", sv.BillingStateView.as_view(), name="billing-state"),
 ]  # fmt: skip

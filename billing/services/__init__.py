@@ -9,3 +9,5 @@ __all__ = [
     "budget_state", "extra_price_for", "price_for", "quote", "record_usage", "release", "reserve",
     "seed_default_prices", "set_budget", "set_extra_price", "set_price", "unit_price_of",
 ]  # fmt: skip
+
+from billing.stripe_sync import is_suspended as is_suspended  # suspension gate for distribution

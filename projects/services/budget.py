@@ -9,6 +9,7 @@ comes early rather than late.
 
 from decimal import ROUND_UP, Decimal
 
+from django.core.cache import cache
 from django.db import connection
 
 from billing import services as billing
@@ -19,6 +20,20 @@ SHARE_PLACES = Decimal("0.0001")
 
 def _tenant_id() -> int:
     return connection.tenant.pk
+
+
+SUSPENSION_CACHE_SECONDS = 10
+
+
+def tenant_suspended() -> bool:
+    """Unpaid invoice past its grace period (billing decides). Cached briefly: it is asked on every lease, and a
+    suspension or a payment taking effect ten seconds later costs nothing."""
+    key = f"labelhub:billing-suspended:{_tenant_id()}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = billing.is_suspended(_tenant_id())
+        cache.set(key, cached, SUSPENSION_CACHE_SECONDS)
+    return bool(cached)
 
 
 def lease_share(project: Project) -> Decimal | None:

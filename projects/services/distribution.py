@@ -74,6 +74,8 @@ def next_task(*, project: Project, annotator, tenant_id: int, exclude: tuple[int
         lease = _lease_gold(project, annotator.pk, now)
         if lease is not None:
             return lease
+    if budget.tenant_suspended():
+        return NoTask("billing_suspended", "this client's account is suspended for an unpaid invoice")
     share = budget.lease_share(project)
     if share is not None and not budget.reserve_lease(project, share):
         return NoTask("budget_exhausted", "this project has reached its budget; the client has been told")

@@ -123,3 +123,21 @@ def test_a_budget_below_what_is_spent_is_refused_and_nothing_changes(in_tenant):
     update_project(project=Project.objects.get(pk=project.pk), budget=Decimal("4.00"))
     offer = next_task(project=Project.objects.get(pk=project.pk), annotator=person, tenant_id=in_tenant.id)
     assert isinstance(offer, NoTask) and offer.reason == "budget_exhausted"
+
+
+@pytest.mark.django_db
+def test_a_suspended_client_gets_no_work_served(in_tenant):
+    from django.core.cache import cache
+
+    from billing.models import TenantBillingState
+
+    (person,) = people(1, "suspended")
+    project = budget_project(items=3, budget="100.00", k=1)
+    TenantBillingState.objects.create(tenant_id=in_tenant.id, suspended=True, reason="invoice in_1 unpaid")
+    cache.clear()
+    offer = next_task(project=Project.objects.get(pk=project.pk), annotator=person, tenant_id=in_tenant.id)
+    assert isinstance(offer, NoTask) and offer.reason == "billing_suspended"
+    TenantBillingState.objects.filter(tenant_id=in_tenant.id).update(suspended=False)
+    cache.clear()
+    assert not isinstance(next_task(project=Project.objects.get(pk=project.pk), annotator=person,
+                                    tenant_id=in_tenant.id), NoTask)  # fmt: skip
