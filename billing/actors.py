@@ -16,3 +16,21 @@ def suspend_overdue_actor() -> list[int]:
     from billing.stripe_sync import suspend_overdue
 
     return suspend_overdue()
+
+
+TICK_SECONDS = 300
+
+
+@public_actor(max_retries=0)
+def billing_tick() -> None:
+    """Every TICK_SECONDS: report usage and suspend overdue tenants, then schedule the next tick. A Redis key makes
+    sure only one tick chain runs however many workers start one (each worker start kicks it off)."""
+    from labelhub.redis import get_redis
+
+    if not get_redis().set("labelhub:billing-tick", "1", nx=True, ex=TICK_SECONDS - 5):
+        return
+    try:
+        report_usage_actor.fn()
+        suspend_overdue_actor.fn()
+    finally:
+        billing_tick.send_with_options(delay=TICK_SECONDS * 1000)

@@ -16,5 +16,13 @@ class Command(BaseCommand):
         argv = [sys.executable, "-m", "dramatiq", "labelhub.worker", "-p", str(processes), "-t", str(threads)]
         if queues:
             argv += ["-Q", *queues]
+        self._start_periodic_jobs()
         sys.stdout.flush()
         os.execvp(argv[0], argv)
+
+    @staticmethod
+    def _start_periodic_jobs() -> None:
+        """Kick off the self-rescheduling billing tick (one chain runs however many workers start it)."""
+        from billing.actors import billing_tick
+
+        billing_tick.send()
