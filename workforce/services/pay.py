@@ -3,13 +3,14 @@
 import csv
 import io
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from labelhub.errors import Conflict, DomainError
+from labelhub.money import parse_money
 from workforce.models import (
     MAX_PAY_PER_LABEL,
     TIER_CHOICES,
@@ -43,19 +44,7 @@ class InvalidRate(DomainError):
 
 
 def parse_amount(raw, *, field: str = "amount") -> Decimal:
-    try:
-        amount = Decimal(str(raw))
-    except (InvalidOperation, ValueError):
-        raise InvalidRate(f"{field} must be a number, got {raw!r}", field=field) from None
-    if not amount.is_finite():
-        raise InvalidRate(f"{field} must be a finite number", field=field)
-    if amount < 0:
-        raise InvalidRate(f"{field} cannot be negative ({amount})", field=field)
-    if amount > MAX_PAY_PER_LABEL:
-        raise InvalidRate(f"{field} {amount} per label is above the {MAX_PAY_PER_LABEL} limit", field=field)
-    if amount != amount.quantize(CENT_FRACTION):
-        raise InvalidRate(f"{field} has more than four decimals ({amount})", field=field)
-    return amount.quantize(CENT_FRACTION)
+    return parse_money(raw, field=field, maximum=MAX_PAY_PER_LABEL, unit=" per label", error=InvalidRate)
 
 
 @transaction.atomic
