@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.db.models import Q
+
 from labelhub.errors import DomainError
 
 FOUR_PLACES = Decimal("0.0001")  # per-label amounts are often fractions of a cent
@@ -34,3 +36,21 @@ def parse_money(
 
 def round_money(value: Decimal) -> Decimal:
     return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+
+def project_or_platform(tenant_id: int | None, project_id: int | None) -> Q:
+    """Rows of a rate table that apply to a project: its own override and the platform-wide row."""
+    platform = Q(tenant_id__isnull=True, project_id__isnull=True)
+    if tenant_id is None or project_id is None:
+        return platform
+    return platform | Q(tenant_id=tenant_id, project_id=project_id)
+
+
+def most_specific_amount(rows) -> Decimal:
+    """The project override's amount if among the rows, else the platform row's, else zero."""
+    best = None
+    for row in rows:
+        if row.project_id is not None:
+            return row.amount
+        best = row.amount
+    return best if best is not None else Decimal("0")

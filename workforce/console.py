@@ -18,21 +18,13 @@ from workforce.models import (
     QualityEvent,
     VendorManager,
 )
-from workforce.stats import wilson_interval
+from workforce.stats import accuracy_figures, wilson_interval
 
 ZERO = Decimal("0")
 
 
 def managed_vendor_ids(*, user_id: int) -> list[int]:
     return list(VendorManager.objects.filter(user_id=user_id).values_list("vendor_id", flat=True))
-
-
-def _accuracy(correct: int, seen: int) -> dict:
-    low, high = wilson_interval(correct, seen)
-    return {
-        "gold_seen": seen, "gold_correct": correct, "accuracy": round(correct / seen, 4) if seen else None,
-        "wilson_low": round(low, 4) if seen else None, "wilson_high": round(high, 4) if seen else None,
-    }  # fmt: skip
 
 
 def annotator_rows(*, vendor_ids: list[int], annotator_ids: list[int] | None = None) -> list[dict]:
@@ -76,7 +68,7 @@ def annotator_rows(*, vendor_ids: list[int], annotator_ids: list[int] | None = N
         labels = s.get("labels") or 0
         rows.append({
             "id": a.pk, "email": a.user.email, "vendor": a.vendor.name, "vendor_id": a.vendor_id, "tier": a.tier,
-            "status": a.status, "is_reviewer": a.is_reviewer, **_accuracy(a.gold_correct, a.gold_seen),
+            "status": a.status, "is_reviewer": a.is_reviewer, **accuracy_figures(a.gold_correct, a.gold_seen),
             "agreement_with_consensus": _share(s.get("agreed"), s.get("compared")), "consensus_compared": s.get("compared") or 0,
             "labels": labels, "labels_24h": p.get("labels_24h") or 0,
             "ms_per_label": round((s.get("time_ms") or 0) / labels) if labels else None,
@@ -124,7 +116,7 @@ def standings_of(*, annotator_id: int) -> list[dict]:
             "ms_per_label": round(q.time_ms_total / q.labels) if q.labels else None,
             "fast_labels": q.fast_labels, "slow_labels": q.slow_labels, "speed_flagged": q.speed_flagged,
             "consensus_agreement": q.consensus_agreement, "consensus_compared": q.consensus_compared,
-            "window": _accuracy(q.gold_correct, q.gold_seen), **_accuracy(q.gold_correct_total, q.gold_seen_total),
+            "window": accuracy_figures(q.gold_correct, q.gold_seen), **accuracy_figures(q.gold_correct_total, q.gold_seen_total),
         })  # fmt: skip
     return out
 

@@ -89,3 +89,12 @@ def robust_z(values: np.ndarray) -> np.ndarray:
     if mad == 0:
         return np.zeros_like(logs)
     return centred / (MAD_TO_SD * mad)
+
+
+def accuracy_figures(correct: int, seen: int) -> dict:
+    """Gold accuracy with its 95% Wilson interval, rounded for JSON (all None while nothing was seen)."""
+    low, high = wilson_interval(correct, seen)
+    return {
+        "gold_seen": seen, "gold_correct": correct, "accuracy": round(correct / seen, 4) if seen else None,
+        "wilson_low": round(low, 4) if seen else None, "wilson_high": round(high, 4) if seen else None,
+    }  # fmt: skip

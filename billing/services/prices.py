@@ -6,7 +6,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from billing.models import MAX_PRICE_PER_LABEL, ExtraPrice, PriceBook
-from billing.services.money import ZERO, InvalidAmount, parse_money
+from billing.services.money import InvalidAmount, parse_money
+from labelhub.money import most_specific_amount, project_or_platform
 from workforce.models import TIER_CHOICES
 
 TASK_TYPE_MAX = 20
@@ -68,30 +69,15 @@ def set_extra_price(*, kind: str, amount, tenant_id: int | None = None, project_
     return row
 
 
-def _scoped(tenant_id: int | None, project_id: int | None) -> Q:
-    platform = Q(tenant_id__isnull=True, project_id__isnull=True)
-    if tenant_id is None or project_id is None:
-        return platform
-    return platform | Q(tenant_id=tenant_id, project_id=project_id)
-
-
-def _best(rows) -> Decimal:
-    best = None
-    for row in rows:
-        if row.project_id is not None:
-            return row.amount
-        best = row.amount
-    return best if best is not None else ZERO
-
-
 def price_for(*, tenant_id: int | None, project_id: int | None, task_type: str, tier: str) -> Decimal:
     """Price per final label: the project's override, else the platform price, else zero."""
-    return _best(PriceBook.objects.filter(_scoped(tenant_id, project_id), task_type=task_type, tier=tier))
+    rows = PriceBook.objects.filter(project_or_platform(tenant_id, project_id), task_type=task_type, tier=tier)
+    return most_specific_amount(rows)
 
 
 def extra_price_for(*, tenant_id: int | None, project_id: int | None, kind: str) -> Decimal:
     """Price of one extra (adjudication, pre-label, audit): override, else platform, else zero."""
-    return _best(ExtraPrice.objects.filter(_scoped(tenant_id, project_id), kind=kind))
+    return most_specific_amount(ExtraPrice.objects.filter(project_or_platform(tenant_id, project_id), kind=kind))
 
 
 def seed_default_prices() -> int:
@@ -113,7 +99,7 @@ def seed_default_prices() -> int:
 
 def price_rows(*, tenant_id: int | None) -> dict:
     """Platform rows plus the overrides of one tenant (None: platform rows only)."""
-    scope = _scoped(None, None) | (Q(tenant_id=tenant_id) if tenant_id is not None else Q(pk__in=[]))
+    scope = project_or_platform(None, None) | (Q(tenant_id=tenant_id) if tenant_id is not None else Q(pk__in=[]))
     labels = PriceBook.objects.filter(scope).order_by("tenant_id", "project_id", "task_type", "tier")
     extras = ExtraPrice.objects.filter(scope).order_by("tenant_id", "project_id", "kind")
     return {"labels": list(labels), "extras": list(extras)}

@@ -188,7 +188,7 @@ def _store(project: Project, results: dict[int, ItemConsensus], annotators: dict
                     value=result.value,
                     confidence=result.confidence,
                     method=result.method,
-                    params=_clean(result.detail),
+                    params=result.detail,
                     status=status,
                     annotation_count=len(annotators.get(item_id, [])),
                     annotator_ids=annotators.get(item_id, []),
@@ -213,16 +213,6 @@ def _status_for(project: Project, result: ItemConsensus) -> str:
     if result.confidence is not None and result.confidence >= project.target_confidence:
         return Consensus.Status.AGREED
     return Consensus.Status.ESCALATED
-
-
-def _clean(detail: dict) -> dict:
-    """JSON-safe copy (numpy scalars to Python numbers)."""
-    out = {}
-    for key, value in (detail or {}).items():
-        if isinstance(value, np.generic):
-            value = value.item()
-        out[key] = value
-    return out
 
 
 def adaptive_target(

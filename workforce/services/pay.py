@@ -3,14 +3,14 @@
 import csv
 import io
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from labelhub.errors import Conflict, DomainError
-from labelhub.money import parse_money
+from labelhub.money import most_specific_amount, parse_money, project_or_platform, round_money
 from workforce.models import (
     MAX_PAY_PER_LABEL,
     TIER_CHOICES,
@@ -23,7 +23,6 @@ from workforce.models import (
 )
 from workforce.policy import platform_policy
 
-CENT_FRACTION = Decimal("0.0001")  # the ledger keeps four decimals: per-label pay is often fractions of a cent
 TASK_TYPE_MAX = 20
 
 
@@ -83,17 +82,10 @@ def seed_default_rates() -> int:
     return made
 
 
-def rate_for(*, tier: str, task_type: str, tenant_id: int, project_id: int) -> Decimal:
+def rate_for(*, tier: str, task_type: str, tenant_id: int | None, project_id: int | None) -> Decimal:
     """The project's override if there is one, else the platform rate, else zero (and the console shows it)."""
-    rows = PayRate.objects.filter(tier=tier, task_type=task_type).filter(
-        Q(tenant_id=tenant_id, project_id=project_id) | Q(tenant_id__isnull=True, project_id__isnull=True)
-    )
-    best = None
-    for rate in rows:
-        if rate.project_id is not None:
-            return rate.amount
-        best = rate.amount
-    return best if best is not None else Decimal("0")
+    rows = PayRate.objects.filter(project_or_platform(tenant_id, project_id), tier=tier, task_type=task_type)
+    return most_specific_amount(rows)
 
 
 def write_label_pay(
@@ -107,7 +99,7 @@ def write_label_pay(
     }  # fmt: skip
     entries = [PayEntry(**common, kind=PayEntry.Kind.BASE, amount=base)]
     if with_bonus and base > 0:
-        bonus = (base * platform_policy().bonus_share).quantize(CENT_FRACTION, rounding=ROUND_HALF_UP)
+        bonus = round_money(base * platform_policy().bonus_share)
         entries.append(PayEntry(**common, kind=PayEntry.Kind.BONUS, amount=bonus))
     return PayEntry.objects.bulk_create(entries, ignore_conflicts=True)
 

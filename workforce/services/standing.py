@@ -13,7 +13,7 @@ from labelhub.errors import Conflict
 from workforce.models import TIER_CROWD, TIER_TRAINED, Annotator, GoldScore, Qualification, QualityEvent
 from workforce.policy import PlatformPolicy, ProjectRules, platform_policy
 from workforce.services.pay import reverse_pay, write_label_pay
-from workforce.stats import speed_verdict, wilson_interval
+from workforce.stats import accuracy_figures, speed_verdict, wilson_interval
 
 KIND_TASK, KIND_GOLD, KIND_CALIBRATION = "task", "gold", "calibration"
 
@@ -45,14 +45,6 @@ def _event(q: Qualification, kind: str, message: str, figures: dict, by_user_id:
         annotator_id=q.annotator_id, tenant_id=q.tenant_id, project_id=q.project_id, kind=kind, message=message,
         figures=figures, by_user_id=by_user_id,
     )  # fmt: skip
-
-
-def gold_figures(correct: int, seen: int) -> dict:
-    low, high = wilson_interval(correct, seen)
-    return {
-        "gold_seen": seen, "gold_correct": correct, "accuracy": round(correct / seen, 4) if seen else None,
-        "wilson_low": round(low, 4), "wilson_high": round(high, 4),
-    }  # fmt: skip
 
 
 def record_answer(
@@ -190,7 +182,7 @@ def _gold_step(q, gold: GoldResult, rules: ProjectRules, annotator, policy: Plat
     # good annotator's unlucky run does not cost them their work, while a bad one is caught within a few dozen items.
     _, high = wilson_interval(q.gold_correct, q.gold_seen)
     if q.status != Qualification.Status.PAUSED and q.gold_seen >= rules.min_gold and high < rules.accuracy_floor:
-        figures = gold_figures(q.gold_correct, q.gold_seen) | {
+        figures = accuracy_figures(q.gold_correct, q.gold_seen) | {
             "floor": rules.accuracy_floor,
             "min_gold": rules.min_gold,
         }
@@ -213,7 +205,7 @@ def _maybe_promote(annotator: Annotator, policy: PlatformPolicy, outcome: Outcom
     QualityEvent.objects.create(
         annotator_id=annotator.pk, kind=QualityEvent.Kind.PROMOTED,
         message=f"promoted to trained after {row['gold_correct']}/{row['gold_seen']} gold answers",
-        figures=gold_figures(row["gold_correct"], row["gold_seen"]) | {"from": TIER_CROWD, "to": TIER_TRAINED},
+        figures=accuracy_figures(row["gold_correct"], row["gold_seen"]) | {"from": TIER_CROWD, "to": TIER_TRAINED},
     )  # fmt: skip
     outcome.events.append("promoted")
 

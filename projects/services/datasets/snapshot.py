@@ -5,7 +5,7 @@ from datetime import datetime
 
 import orjson
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from labelhub.errors import DomainError
@@ -175,8 +175,6 @@ def build_version(*, version_id: int) -> DatasetVersion | None:
 
 def _split_counts(version: DatasetVersion) -> dict:
     rows = DatasetItem.objects.filter(version=version).values_list("split").order_by()
-    from django.db.models import Count
-
     return dict(rows.annotate(n=Count("id")))
 
 
