@@ -106,6 +106,9 @@ class UsageEvent(models.Model):
     # Stripe seam: set when the event has been reported as metered usage (null: not yet, or ledger-only mode).
     reported_at = models.DateTimeField(null=True, blank=True)
     stripe_id = models.CharField(max_length=255, blank=True, default="")
+    # First time an invoice item was requested for it: Stripe forgets idempotency keys after 24 h, so a retry later
+    # than that looks for the item the earlier attempt may have created instead of trusting the key.
+    stripe_attempted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -21,7 +21,8 @@ class StripeCustomer(models.Model):
 
 
 class StripeInvoice(models.Model):
-    """An invoice as last reported by a webhook. `due_at` starts the grace period; `paid_at` ends it."""
+    """An invoice as last reported by a webhook. `due_at` starts the grace period; `paid_at` ends it.
+    `credit_applied` is the prepaid credit (customer balance) Stripe used on it, known once it is finalized."""
 
     OPEN = "open"
     PAID = "paid"
@@ -31,6 +32,7 @@ class StripeInvoice(models.Model):
     invoice_id = models.CharField(max_length=255, unique=True)
     status = models.CharField(max_length=20)
     amount_due = models.DecimalField(max_digits=14, decimal_places=MONEY_PLACES, default=0)
+    credit_applied = models.DecimalField(max_digits=14, decimal_places=MONEY_PLACES, default=0)
     currency = models.CharField(max_length=3, default="USD")
     due_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -56,13 +58,19 @@ class ProcessedWebhook(models.Model):
 
 class CreditGrant(models.Model):
     """Prepaid credit bought through Stripe Checkout (one per completed session). Kept apart from UsageEvent,
-    whose amounts are non-negative charges: credit is money received, not negative usage."""
+    whose amounts are non-negative charges: credit is money received, not negative usage.
+
+    With Stripe the grant is also added to the customer balance, which Stripe deducts from the next invoices:
+    `balance_txn_id` empty means not applied yet (the billing tick retries); `stripe_attempted_at` is the first
+    attempt, after which Stripe's 24 h idempotency window starts."""
 
     tenant_id = models.BigIntegerField(db_index=True)
     session_id = models.CharField(max_length=255, unique=True)
     amount = models.DecimalField(max_digits=14, decimal_places=MONEY_PLACES)
     currency = models.CharField(max_length=3, default="USD")
     created_at = models.DateTimeField(auto_now_add=True)
+    balance_txn_id = models.CharField(max_length=255, blank=True, default="")
+    stripe_attempted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"credit {self.amount} {self.currency} tenant {self.tenant_id}"

@@ -1,5 +1,5 @@
-"""Stripe sync: customers, usage reported as invoice items, prepaid credit via Checkout, the customer portal,
-webhooks (exactly once) and suspension for non-payment.
+"""Stripe sync: customers, usage reported as invoice items, Checkout for prepaid credit, the customer portal,
+suspension for non-payment and the billing state a client sees.
 
 Settings (read with defaults so an unconfigured deployment works): STRIPE_API_KEY (empty: ledger-only mode, every
 Stripe call is a no-op returning {"status": "ledger-only"}), STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE (default
@@ -12,28 +12,23 @@ would re-price history whenever a price changed. An invoice item carries our pri
 `unit_amount_decimal` (cents, up to 12 decimal places, so 0.0020 USD is "0.2000") give exactly the event's amount.
 Each item is created with `idempotency_key=f"usage-{event.id}"`, so a retry after a crash between the Stripe call
 and marking the event reported returns the same item instead of charging twice (Stripe keeps keys 24 h; the
-reporting actor runs far more often than that).
+reporting actor runs far more often than that). A retry later than IDEMPOTENCY_TRUST after the first attempt (a
+worker that crashed and stayed down, Stripe unreachable for a day) cannot rely on the key: it first lists the
+customer's invoice items created since that attempt and adopts the one carrying the event's id.
+
+Credit bought through Checkout lives in billing.stripe_credit, webhook handling in billing.stripe_webhooks.
 """
 
-import json
 import logging
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import stripe
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from billing.models import (
-    CreditGrant,
-    ProcessedWebhook,
-    StripeCustomer,
-    StripeInvoice,
-    TenantBillingState,
-    UsageEvent,
-)
-from labelhub.errors import DomainError
+from billing.models import StripeCustomer, StripeInvoice, TenantBillingState, UsageEvent
 from tenants.models import Client
 
 log = logging.getLogger(__name__)
@@ -43,20 +38,13 @@ OK = "ok"
 DEFAULT_API_BASE = "https://api.stripe.com"
 DEFAULT_GRACE_DAYS = 14
 CENTS = Decimal(100)
-
-
-class InvalidWebhook(DomainError):
-    """A forged, malformed or stale (replayed) webhook delivery."""
-
-    code = "invalid_webhook"
+# Stripe prunes idempotency keys once they are 24 h old; an hour of margin for slow retries and clock drift.
+IDEMPOTENCY_TRUST = timedelta(hours=23)
+CLOCK_SKEW = timedelta(hours=1)  # our clock against Stripe's `created` timestamps, when searching after a retry
 
 
 def _api_key() -> str:
     return getattr(settings, "STRIPE_API_KEY", None) or ""
-
-
-def _webhook_secret() -> str:
-    return getattr(settings, "STRIPE_WEBHOOK_SECRET", None) or ""
 
 
 def grace_days() -> int:
@@ -68,23 +56,47 @@ def enabled() -> bool:
     return bool(_api_key())
 
 
-def _ledger_only() -> dict:
+def ledger_only() -> dict:
     return {"status": LEDGER_ONLY, "detail": "Stripe is not configured (STRIPE_API_KEY empty): ledger-only mode"}
 
 
-def _client() -> stripe.StripeClient:
+def stripe_client() -> stripe.StripeClient:
     base = getattr(settings, "STRIPE_API_BASE", None) or DEFAULT_API_BASE
     # Network retries resend the same idempotency key, so they are safe.
     return stripe.StripeClient(_api_key(), base_addresses={"api": base}, max_network_retries=2)
 
 
+def key_may_be_forgotten(first_attempt: datetime | None, now: datetime) -> bool:
+    """True when an earlier attempt may have reached Stripe under an idempotency key Stripe no longer remembers:
+    the caller must look for what that attempt created before sending again."""
+    return first_attempt is not None and now - first_attempt > IDEMPOTENCY_TRUST
+
+
+def listed_since(list_page, since: datetime, **params) -> Iterator:
+    """Every object of a Stripe list created since `since` (minus CLOCK_SKEW), newest first, page after page."""
+    params = {**params, "created": {"gte": int((since - CLOCK_SKEW).timestamp())}, "limit": 100}
+    while True:
+        page = list_page(params=params)
+        yield from page.data
+        if not page.has_more or not page.data:
+            return
+        params = {**params, "starting_after": page.data[-1].id}
+
+
+def metadata_of(obj) -> dict:
+    return obj.metadata.to_dict() if getattr(obj, "metadata", None) else {}
+
+
 # --- customers -------------------------------------------------------------------------------------------------
 
 
-def _customer_id(client: stripe.StripeClient, tenant: Client) -> str:
-    existing = StripeCustomer.objects.filter(tenant_id=tenant.id).values_list("customer_id", flat=True).first()
+def customer_of(client: stripe.StripeClient, tenant_id: int) -> str:
+    """The tenant's Stripe customer id, created on first use (the idempotency key per tenant covers a crash
+    between Stripe's answer and saving it)."""
+    existing = StripeCustomer.objects.filter(tenant_id=tenant_id).values_list("customer_id", flat=True).first()
     if existing:
         return existing
+    tenant = Client.objects.get(pk=tenant_id)
     customer = client.v1.customers.create(
         params={"name": tenant.name, "metadata": {"tenant_id": str(tenant.id), "slug": tenant.slug}},
         options={"idempotency_key": f"customer-{tenant.id}"},
@@ -94,10 +106,10 @@ def _customer_id(client: stripe.StripeClient, tenant: Client) -> str:
 
 
 def ensure_customer(tenant: Client) -> dict:
-    """The tenant's Stripe customer, created once (idempotency key per tenant covers a crash before saving)."""
+    """The tenant's Stripe customer, created once."""
     if not enabled():
-        return _ledger_only()
-    return {"status": OK, "customer_id": _customer_id(_client(), tenant)}
+        return ledger_only()
+    return {"status": OK, "customer_id": customer_of(stripe_client(), tenant.id)}
 
 
 # --- usage -----------------------------------------------------------------------------------------------------
@@ -107,43 +119,79 @@ def _after_item_created(event: UsageEvent, item_id: str) -> None:
     """Test seam: runs between the Stripe call and marking the event reported (a crash here must not double-bill)."""
 
 
-def report_usage(limit: int = 500) -> dict:
+def _item_params(event: UsageEvent, customer: str) -> dict:
+    return {
+        "customer": customer,
+        "currency": event.currency.lower(),
+        "quantity": event.quantity,
+        "unit_amount_decimal": str(event.unit_price * CENTS),
+        "description": f"{event.kind} x{event.quantity} ({event.task_type}, {event.tier}), "
+        f"project {event.project_id}, source {event.source_id}",
+        "metadata": {
+            "usage_event_id": str(event.id),
+            "tenant_id": str(event.tenant_id),
+            "project_id": str(event.project_id),
+            "kind": event.kind,
+            "source_id": str(event.source_id),
+            "amount": str(event.amount),
+        },
+    }
+
+
+def _items_by_event(client: stripe.StripeClient, customer: str, since: datetime) -> dict[str, str]:
+    """usage_event_id -> invoice item id, for the customer's items created since `since`."""
+    found: dict[str, str] = {}
+    for item in listed_since(client.v1.invoice_items.list, since, customer=customer):
+        event_id = metadata_of(item).get("usage_event_id")
+        if event_id:
+            found.setdefault(event_id, item.id)
+    return found
+
+
+def _stale_attempts(events: list[UsageEvent], now: datetime) -> dict[int, datetime]:
+    """Per tenant, the earliest first attempt whose idempotency key Stripe may have forgotten."""
+    since: dict[int, datetime] = {}
+    for event in events:
+        if key_may_be_forgotten(event.stripe_attempted_at, now):
+            since[event.tenant_id] = min(
+                event.stripe_attempted_at, since.get(event.tenant_id, event.stripe_attempted_at)
+            )
+    return since
+
+
+def report_usage(limit: int = 500, now: datetime | None = None) -> dict:
     """Send the oldest unreported usage events as invoice items, one per event, then mark each reported.
 
-    Safe to run concurrently with itself only in the sense that a duplicate send reuses the idempotency key and
-    Stripe returns the same item; the marking UPDATE is conditional on `reported_at IS NULL`."""
+    The batch's first attempt is stamped before any Stripe call so that a retry knows how old its keys are (see the
+    module docstring). A concurrent duplicate send reuses the key; the marking UPDATE needs `reported_at IS NULL`."""
     if not enabled():
-        return _ledger_only()
+        return ledger_only()
     from billing.services.usage import unreported_events  # lazy: billing.services re-exports is_suspended from here
 
-    client = _client()
+    now = now or timezone.now()
+    client = stripe_client()
+    events = unreported_events(limit=limit)
+    UsageEvent.objects.filter(pk__in=[e.pk for e in events], stripe_attempted_at__isnull=True).update(
+        stripe_attempted_at=now
+    )
+    stale = _stale_attempts(events, now)
     customers: dict[int, str] = {}
+    orphans: dict[int, dict[str, str]] = {}  # listed once per tenant and run: usage_event_id -> item id
     reported = 0
-    for event in unreported_events(limit=limit):
+    for event in events:
         if event.tenant_id not in customers:
-            customers[event.tenant_id] = _customer_id(client, Client.objects.get(pk=event.tenant_id))
-        item = client.v1.invoice_items.create(
-            params={
-                "customer": customers[event.tenant_id],
-                "currency": event.currency.lower(),
-                "quantity": event.quantity,
-                "unit_amount_decimal": str(event.unit_price * CENTS),
-                "description": f"{event.kind} x{event.quantity} ({event.task_type}, {event.tier}), "
-                f"project {event.project_id}, source {event.source_id}",
-                "metadata": {
-                    "usage_event_id": str(event.id),
-                    "tenant_id": str(event.tenant_id),
-                    "project_id": str(event.project_id),
-                    "kind": event.kind,
-                    "source_id": str(event.source_id),
-                    "amount": str(event.amount),
-                },
-            },
-            options={"idempotency_key": f"usage-{event.id}"},
-        )
-        _after_item_created(event, item.id)
+            customers[event.tenant_id] = customer_of(client, event.tenant_id)
+            if event.tenant_id in stale:
+                orphans[event.tenant_id] = _items_by_event(client, customers[event.tenant_id], stale[event.tenant_id])
+        item_id = orphans.get(event.tenant_id, {}).get(str(event.id))
+        if item_id is None:
+            item_id = client.v1.invoice_items.create(
+                params=_item_params(event, customers[event.tenant_id]),
+                options={"idempotency_key": f"usage-{event.id}"},
+            ).id
+        _after_item_created(event, item_id)
         reported += UsageEvent.objects.filter(pk=event.pk, reported_at__isnull=True).update(
-            reported_at=timezone.now(), stripe_id=item.id
+            reported_at=now, stripe_id=item_id
         )
     return {"status": OK, "reported": reported}
 
@@ -155,13 +203,13 @@ def checkout_session(tenant: Client, amount: Decimal, success_url: str, cancel_u
     """A Checkout session (payment mode) buying `amount` of prepaid credit; credit is recorded by the
     `checkout.session.completed` webhook, never here (the client may abandon the page)."""
     if not enabled():
-        return _ledger_only()
-    client = _client()
+        return ledger_only()
+    client = stripe_client()
     cents = int((Decimal(amount) * CENTS).to_integral_value())
     session = client.v1.checkout.sessions.create(
         params={
             "mode": "payment",
-            "customer": _customer_id(client, tenant),
+            "customer": customer_of(client, tenant.id),
             "success_url": success_url,
             "cancel_url": cancel_url,
             "line_items": [
@@ -182,10 +230,10 @@ def checkout_session(tenant: Client, amount: Decimal, success_url: str, cancel_u
 
 def portal_link(tenant: Client, return_url: str) -> dict:
     if not enabled():
-        return _ledger_only()
-    client = _client()
+        return ledger_only()
+    client = stripe_client()
     session = client.v1.billing_portal.sessions.create(
-        params={"customer": _customer_id(client, tenant), "return_url": return_url}
+        params={"customer": customer_of(client, tenant.id), "return_url": return_url}
     )
     return {"status": OK, "url": session.url}
 
@@ -218,7 +266,8 @@ def suspend_overdue(now: datetime | None = None) -> list[int]:
     return newly
 
 
-def _maybe_resume(tenant_id: int, now: datetime) -> None:
+def resume_if_settled(tenant_id: int, now: datetime) -> None:
+    """Lift a non-payment suspension once the tenant has no overdue invoice left."""
     if _overdue(now).filter(tenant_id=tenant_id).exists():
         return
     TenantBillingState.objects.filter(
@@ -227,16 +276,23 @@ def _maybe_resume(tenant_id: int, now: datetime) -> None:
 
 
 def billing_state(tenant_id: int) -> dict:
+    """What the client sees: suspension, prepaid credit (granted, applied, remaining, owed beyond it) and the
+    latest invoices. Money as Decimal strings."""
+    from billing.stripe_credit import credit_summary  # lazy: stripe_credit builds on this module
+
     state = TenantBillingState.objects.filter(tenant_id=tenant_id).first()
     invoices = StripeInvoice.objects.filter(tenant_id=tenant_id).order_by("-updated_at")[:50]
     return {
         "suspended": bool(state and state.suspended),
         "reason": state.reason if state else "",
+        "mode": "stripe" if enabled() else LEDGER_ONLY,
+        **{name: str(value) for name, value in credit_summary(tenant_id).items()},
         "invoices": [
             {
                 "invoice_id": i.invoice_id,
                 "status": i.status,
                 "amount_due": str(i.amount_due),
+                "credit_applied": str(i.credit_applied),
                 "currency": i.currency,
                 "due_at": i.due_at and i.due_at.isoformat(),
                 "paid_at": i.paid_at and i.paid_at.isoformat(),
@@ -244,115 +300,3 @@ def billing_state(tenant_id: int) -> dict:
             for i in invoices
         ],
     }
-
-
-# --- webhooks --------------------------------------------------------------------------------------------------
-
-
-def _ts(value) -> datetime | None:
-    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
-
-
-def _tenant_of(obj: dict) -> int | None:
-    customer = obj.get("customer")
-    if customer:
-        tenant_id = StripeCustomer.objects.filter(customer_id=customer).values_list("tenant_id", flat=True).first()
-        if tenant_id is not None:
-            return tenant_id
-    raw = (obj.get("metadata") or {}).get("tenant_id")
-    return int(raw) if raw and str(raw).isdigit() else None
-
-
-def _record_invoice(obj: dict, now: datetime, *, failed: bool = False) -> StripeInvoice | None:
-    tenant_id = _tenant_of(obj)
-    if tenant_id is None:
-        log.warning("stripe invoice %s for an unknown customer %s ignored", obj.get("id"), obj.get("customer"))
-        return None
-    invoice = StripeInvoice.objects.select_for_update().filter(invoice_id=obj["id"]).first()
-    if invoice is None:
-        invoice = StripeInvoice(invoice_id=obj["id"], tenant_id=tenant_id)
-    status = obj.get("status") or StripeInvoice.OPEN
-    # Out-of-order deliveries: a late `payment_failed` never reopens a paid or voided invoice.
-    if invoice.status not in StripeInvoice.FINAL_STATUSES:
-        invoice.status = status
-    invoice.amount_due = Decimal(int(obj.get("amount_due") or 0)) / CENTS
-    invoice.currency = (obj.get("currency") or "usd").upper()
-    # Charge-automatically invoices have no due_date: a failed payment makes them due now (grace starts).
-    invoice.due_at = _ts(obj.get("due_date")) or invoice.due_at or (now if failed else None)
-    if status == StripeInvoice.PAID:
-        invoice.paid_at = _ts((obj.get("status_transitions") or {}).get("paid_at")) or now
-    invoice.save()
-    return invoice
-
-
-def _on_invoice_paid(obj: dict, now: datetime) -> None:
-    invoice = _record_invoice({**obj, "status": StripeInvoice.PAID}, now)
-    if invoice is not None:
-        _maybe_resume(invoice.tenant_id, now)
-
-
-def _on_invoice_failed(obj: dict, now: datetime) -> None:
-    _record_invoice(obj, now, failed=True)
-
-
-def _on_invoice_finalized(obj: dict, now: datetime) -> None:
-    _record_invoice(obj, now)
-
-
-def _on_invoice_closed(obj: dict, now: datetime) -> None:  # voided or marked uncollectible: no longer owed
-    invoice = _record_invoice(obj, now)
-    if invoice is not None:
-        StripeInvoice.objects.filter(pk=invoice.pk).update(status=obj.get("status") or "void")
-        _maybe_resume(invoice.tenant_id, now)
-
-
-def _on_checkout_completed(obj: dict, now: datetime) -> None:
-    if obj.get("mode") != "payment" or obj.get("payment_status") != "paid":
-        return
-    tenant_id = _tenant_of(obj)
-    if tenant_id is None:
-        log.warning("checkout session %s for an unknown customer ignored", obj.get("id"))
-        return
-    CreditGrant.objects.get_or_create(
-        session_id=obj["id"],
-        defaults={"tenant_id": tenant_id, "amount": Decimal(int(obj.get("amount_total") or 0)) / CENTS,
-                  "currency": (obj.get("currency") or "usd").upper()},
-    )  # fmt: skip
-
-
-HANDLERS = {
-    "invoice.paid": _on_invoice_paid,
-    "invoice.payment_failed": _on_invoice_failed,
-    "invoice.finalized": _on_invoice_finalized,
-    "invoice.voided": _on_invoice_closed,
-    "invoice.marked_uncollectible": _on_invoice_closed,
-    "checkout.session.completed": _on_checkout_completed,
-}
-
-
-def handle_webhook(payload: bytes, signature: str) -> dict:
-    """Verify the Stripe-Signature (HMAC of "t.payload", timestamp within 5 minutes) and process the event once.
-
-    Raises InvalidWebhook (400) on a forged or stale delivery. A redelivered event id returns
-    {"status": "duplicate"} and changes nothing; the handler and the ProcessedWebhook row commit together, so a
-    crash mid-handler lets Stripe's retry process it again."""
-    secret = _webhook_secret()
-    if not secret:
-        return {"status": LEDGER_ONLY, "detail": "STRIPE_WEBHOOK_SECRET is not set"}
-    try:
-        stripe.Webhook.construct_event(payload, signature or "", secret)
-        event = json.loads(payload)
-    except (ValueError, stripe.SignatureVerificationError) as exc:
-        raise InvalidWebhook(f"webhook refused: {exc}") from None
-    event_id, event_type = event.get("id"), event.get("type", "")
-    if not event_id:
-        raise InvalidWebhook("webhook refused: no event id")
-    now = timezone.now()
-    with transaction.atomic():
-        _, created = ProcessedWebhook.objects.get_or_create(event_id=event_id, defaults={"type": event_type})
-        if not created:
-            return {"status": "duplicate", "event_id": event_id}
-        handler = HANDLERS.get(event_type)
-        if handler is not None:
-            handler(event["data"]["object"], now)
-    return {"status": "processed" if handler else "ignored", "event_id": event_id, "type": event_type}

@@ -79,6 +79,7 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
         "tenant": request.tenant,
         "role": role,
         "can_write": "projects:write" in ROLE_SCOPES[role],
+        "can_read_reports": "reports:read" in ROLE_SCOPES[role],
         "project": project,
         "next_statuses": sorted(TRANSITIONS[project.status]),
         "definition_json": json.dumps(definition or {"task_type": project.task_type, "labels": []}, indent=2),

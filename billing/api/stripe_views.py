@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import stripe_sync
+from billing import stripe_sync, stripe_webhooks
 from labelhub.errors import DomainError, Forbidden, error_body
 from tenants.authentication import ApiKeyUser
 from tenants.permissions import TenantScope
@@ -81,8 +81,8 @@ class BillingStateView(APIView):
 def stripe_webhook(request: HttpRequest) -> JsonResponse:
     """Public: Stripe's deliveries. Authenticated only by the Stripe-Signature HMAC (checked before any work)."""
     try:
-        result = stripe_sync.handle_webhook(request.body, request.headers.get("Stripe-Signature", ""))
-    except stripe_sync.InvalidWebhook as exc:
+        result = stripe_webhooks.handle_webhook(request.body, request.headers.get("Stripe-Signature", ""))
+    except stripe_webhooks.InvalidWebhook as exc:
         return JsonResponse(error_body(exc.code, exc.message), status=400)
     if result["status"] == stripe_sync.LEDGER_ONLY:
         return JsonResponse(error_body("ledger_only", result["detail"]), status=400)

@@ -4,7 +4,7 @@ always comes from the URL (request.tenant), never from the body."""
 from decimal import Decimal
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +13,6 @@ from billing import reports, services
 from billing.api.serializers import BudgetIn, PriceIn, QuoteIn
 from billing.models import ExtraPrice, PriceBook
 from billing.services import prices
-from billing.services.money import parse_money
 from labelhub.errors import DomainError, Forbidden
 from tenants.permissions import TenantScope
 
@@ -112,20 +111,15 @@ class BudgetView(APIView):
         return Response({"budget": money_as_text(state)})
 
 
-_SAVINGS_PARAM = OpenApiParameter("adaptive_overlap_savings", str, description="savings from adaptive overlap (money)")
-
-
 def _report(request: Request, project_id: int) -> dict:
-    raw = request.query_params.get("adaptive_overlap_savings")
-    savings = None if raw in (None, "") else parse_money(raw, field="adaptive_overlap_savings")
-    return reports.project_report(tenant_id=request.tenant.id, project_id=project_id, adaptive_overlap_savings=savings)
+    return reports.project_report(tenant_id=request.tenant.id, project_id=project_id)
 
 
 class ProjectReportView(APIView):
     permission_classes = [TenantScope]
     required_scopes = {"GET": "reports:read"}
 
-    @extend_schema(parameters=[_SAVINGS_PARAM], responses={200: dict})
+    @extend_schema(responses={200: dict})
     def get(self, request: Request, project_id: int) -> Response:
         return Response(money_as_text(_report(request, project_id)))
 
@@ -134,7 +128,7 @@ class ProjectReportCsvView(APIView):
     permission_classes = [TenantScope]
     required_scopes = {"GET": "reports:read"}
 
-    @extend_schema(parameters=[_SAVINGS_PARAM], responses={(200, "text/csv"): str})
+    @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request: Request, project_id: int) -> HttpResponse:
         response = HttpResponse(reports.project_report_csv(_report(request, project_id)), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="project-{project_id}-costs.csv"'

@@ -126,18 +126,12 @@ def test_reports_json_and_csv_need_reports_read_and_stay_in_the_tenant(
     record_usage(tenant_id=tenant_b.id, project_id=3, kind="final_label", source_id=1, task_type="single_label",
                  tier="expert")  # fmt: skip
     api.force_authenticate(member("viewer"))
-    report = api.get(url(tenant_a, "reports/projects/3/"), {"adaptive_overlap_savings": "2.5"})
-    assert report.status_code == 200
-    assert (
-        report.json()["totals"]["revenue"] == "0.1000"
-        and report.json()["savings"]["adaptive_overlap_savings"] == "2.5000"
-    )
-    bad = api.get(url(tenant_a, "reports/projects/3/"), {"adaptive_overlap_savings": "-1"})
-    assert bad.status_code == 400 and bad.json()["error"]["field"] == "adaptive_overlap_savings"
+    report = api.get(url(tenant_a, "reports/projects/3/"))
+    assert report.status_code == 200 and report.json()["totals"]["revenue"] == "0.1000"
     exported = api.get(url(tenant_a, "reports/projects/3.csv"))
     assert exported.status_code == 200 and exported["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
-    assert {"section": "totals", "key": "project", "metric": "revenue", "value": "0.1000"} in rows
+    assert {"section": "totals", "key": "project", "metric": "revenue", "value": "0.1000", "note": ""} in rows
     api.force_authenticate(None)
     keyed = api.get(url(tenant_a, "reports/projects/3/"),
                     HTTP_AUTHORIZATION=f"Bearer {key_for(tenant_a, scopes=['projects:read'])}")  # fmt: skip

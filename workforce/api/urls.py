@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workforce.api import views
+from workforce.api import margins, views
 
 urlpatterns = [
     path("vendor/annotators/", views.VendorAnnotatorsView.as_view(), name="vendor-annotators"),
@@ -13,6 +13,8 @@ urlpatterns = [
          name="vendor-annotator-promote"),
     path("vendor/payouts/", views.PayoutsView.as_view(), name="vendor-payouts"),
     path("vendor/payouts/<int:payout_id>/csv/", views.PayoutCsvView.as_view(), name="vendor-payout-csv"),
+    path("vendor/margins/", margins.VendorMarginsView.as_view(), name="vendor-margins"),
+    path("vendor/margins/csv/", margins.VendorMarginsCsvView.as_view(), name="vendor-margins-csv"),
     path("vendor/disputes/", views.VendorDisputesView.as_view(), name="vendor-disputes"),
     path("vendor/disputes/<int:dispute_id>/settle/", views.SettleDisputeView.as_view(), name="vendor-dispute-settle"),
     path("me/earnings/", views.MyEarningsView.as_view(), name="my-earnings"),

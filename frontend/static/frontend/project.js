@@ -1,4 +1,5 @@
 import { api } from "./api.js";
+import { svg, yGrid } from "./charts.js";
 
 const root = document.getElementById("project");
 const urls = root.dataset;
@@ -70,17 +71,9 @@ poll();
 
 // ---- agreement panel: figures from the metrics API (services/metrics.py), drawn without any chart library ----
 const agreement = document.getElementById("agreement");
-const SVG_NS = "http://www.w3.org/2000/svg";
 
 function el(tag, attrs = {}, text) {
   const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   if (text !== undefined) node.textContent = text;
   return node;
@@ -205,10 +198,8 @@ function renderWeeks(f) {
   const y = (v) => T + ((1 - v) * (H - T - B)) / (1 - low);
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img",
     "aria-label": `alpha per week, ${weeks.length} weeks` });
-  for (const v of [low, 0, 0.667, 0.8, 1].filter((v, i, all) => all.indexOf(v) === i)) {
-    chart.append(svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }),
-      svg("text", { x: L - 4, y: y(v) + 3, "text-anchor": "end", class: "tick" }, v.toFixed(v % 1 ? 3 : 0)));
-  }
+  const levels = [low, 0, 0.667, 0.8, 1].filter((v, i, all) => all.indexOf(v) === i);
+  yGrid(chart, levels, y, { left: L, right: R, width: W, format: (v) => v.toFixed(v % 1 ? 3 : 0) });
   // a week whose alpha is undefined breaks the line rather than pretending it was 0
   let path = "", pen = "M";
   weeks.forEach((w, i) => {

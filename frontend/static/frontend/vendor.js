@@ -1,9 +1,9 @@
 // Vendor console: annotators (table + detail with an accuracy chart), payouts and disputes, over /api/v1/vendor/.
 import { api } from "./api.js";
+import { barChart, fromUnits, svg, units, yGrid } from "./charts.js";
 
 const urls = document.getElementById("vendor").dataset;
 const $ = (id) => document.getElementById(id);
-const SVG = "http://www.w3.org/2000/svg";
 const DAY_MS = 86_400_000;
 let people = new Map(); // annotator id -> last table row, for names in the disputes list
 let current = null; // the annotator whose detail panel is open
@@ -161,14 +161,7 @@ $("pause-dialog").addEventListener("close", () => {
   if ($("pause-dialog").returnValue === "pause") guarded($("pause"), () => act("pause", { reason: $("pause-reason").value }));
 });
 
-// ---- accuracy chart (inline SVG: no library) ------------------------------------------------------------------
-function svg(tag, attrs, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
+// ---- accuracy chart (inline SVG: charts.js, no library) -------------------------------------------------------
 function drawChart(points) {
   const box = $("chart");
   if (!points.length) { box.replaceChildren(el("p", "muted", "No hidden-gold answers in the last 90 days.")); return; }
@@ -180,10 +173,7 @@ function drawChart(points) {
   const y = (v) => (T + (1 - v) * (H - T - B)).toFixed(1);
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "chart",
     "aria-label": `Cumulative gold accuracy ${pct(points.at(-1).cumulative)} over ${points.length} day(s)` });
-  for (const v of [0, 0.25, 0.5, 0.75, 1]) {
-    chart.append(svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }),
-      svg("text", { x: L - 4, y: Number(y(v)) + 3, "text-anchor": "end", class: "tick" }, `${v * 100}%`));
-  }
+  yGrid(chart, [0, 0.25, 0.5, 0.75, 1], y, { left: L, right: R, width: W, format: (v) => `${v * 100}%` });
   const upper = points.map((p, i) => `${x(i)},${y(p.wilson_high)}`);
   const lower = points.map((p, i) => `${x(i)},${y(p.wilson_low)}`).reverse();
   chart.append(svg("path", { d: `M${upper.join("L")}L${lower.join("L")}Z`, class: "band" }));
@@ -267,5 +257,39 @@ async function loadDisputes() {
   fill($("disputes").tBodies[0], disputes.map(disputeRow), 6, "No disputes.");
 }
 
+// ---- margins per client project (billing.reports.vendor_margins) -----------------------------------------------
+const SERIES = [["revenue", "Price"], ["worker_pay", "Pay"], ["margin", "Margin"]];
+
+function projectName(m) {
+  return m.project ? `${m.tenant ?? ""} · ${m.project}` : `project ${m.tenant_id}/${m.project_id}`;
+}
+
+function marginRow(m, several) {
+  const tr = el("tr", null, td(projectName(m)), ...(several ? [td(m.vendor)] : []), td(m.accepted_annotations, "num"),
+    ...SERIES.map(([key]) => td(money(m[key]), `num ${key}`)), td(pct(m.margin_share), "num"));
+  tr.dataset.project = `${m.tenant_id}/${m.project_id}`;
+  tr.dataset.vendor = m.vendor_id;
+  return tr;
+}
+
+async function loadMargins() {
+  const { margins } = await api(urls.margins);
+  const several = new Set(margins.map((m) => m.vendor_id)).size > 1;
+  $("margins-vendor-head").hidden = !several;
+  const columns = several ? 7 : 6;
+  fill($("margins").tBodies[0], margins.map((m) => marginRow(m, several)), columns, "No paid work on client projects yet.");
+  const total = (key) => fromUnits(margins.reduce((s, m) => s + units(m[key]), 0));
+  const foot = el("tr", "total", td("Total"), ...(several ? [td("")] : []),
+    td(margins.reduce((s, m) => s + m.accepted_annotations, 0), "num"), ...SERIES.map(([key]) => td(money(total(key)), `num ${key}`)), td(""));
+  $("margins").tFoot.replaceChildren(...(margins.length ? [foot] : []));
+  const box = $("margins-chart");
+  if (!margins.length) { box.replaceChildren(el("p", "muted", "Nothing to chart yet.")); return; }
+  const categories = margins.map((m) => ({ key: `${m.tenant_id}/${m.project_id}/${m.vendor_id}`,
+    label: several ? `${projectName(m)} (${m.vendor})` : projectName(m) }));
+  const series = SERIES.map(([key, name]) => ({ key, name, values: margins.map((m) => Number(m[key])) }));
+  box.replaceChildren(barChart({ categories, series, label: `Price, pay and margin of ${margins.length} client project(s)` }));
+}
+
 loadAnnotators().catch(showError).then(() => loadDisputes().catch(showError));
 loadPayouts().catch(showError);
+loadMargins().catch(showError);

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from billing.services import seed_default_prices
 from projects.demo import seed_demo_projects
 from projects.demo_activity import simulate_demo_activity
 from tenants.selectors import get_client
@@ -73,4 +74,5 @@ def seed_people() -> list[tuple[str, str]]:
     add_vendor_manager(email="manager@crowd.test", vendor=crowd, password=DEMO_PASSWORD)
     logins.append(("vendor manager (crowd)", "manager@crowd.test"))
     seed_default_rates()
+    seed_default_prices()  # before the simulated work: its final labels and pre-labels are billed at these
     return logins
