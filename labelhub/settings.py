@@ -113,6 +113,11 @@ if _db.get("ENGINE") != "django.db.backends.postgresql":
 _db["ENGINE"] = "labelhub.db"  # django-tenants backend that skips redundant SET search_path
 # A health check costs a round trip per request; a dead pooled connection fails one request instead.
 _db["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", False)
+# Server-side binding lets psycopg prepare the statements a connection runs again and again (its default: from
+# the fifth run), so PostgreSQL stops re-planning the hot path's queries on every request; planning cost more
+# than executing them. Multi-statement scripts use a client-side cursor (labelhub.db.rows.script_cursor).
+if env_bool("DATABASE_SERVER_SIDE_BINDING", True):
+    _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -121,7 +126,7 @@ if urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
     raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "labelhub.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "labelhub"),
         "TIMEOUT": 300,

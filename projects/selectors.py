@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from labelhub.db.rows import in_model_order
 from labelhub.errors import NotFound
 from projects.models import ImportJob, Item, OntologyVersion, Project
+from workforce.models import Qualification
 
 
 def projects_with_counts() -> QuerySet[Project]:
@@ -31,21 +32,32 @@ _WORK_FIELDS = in_model_order(
 )  # fmt: skip
 
 
-def get_project_for_work(project_id: int) -> Project:
-    """The project as the annotator hot path needs it, in one raw query: the settings distribution reads and the
-    current ontology version number (as `current_ontology_number`); other fields are deferred."""
-    columns = ", ".join(f"p.{f}" for f in _WORK_FIELDS)
+_STANDING_FIELDS = in_model_order(Qualification, {f.attname for f in Qualification._meta.concrete_fields})
+_WORK_SQL = (
+    f"SELECT {', '.join(f'p.{f}' for f in _WORK_FIELDS)}, v.number, {', '.join(f'q.{f}' for f in _STANDING_FIELDS)}"
+    " FROM projects_project p LEFT JOIN projects_ontologyversion v ON v.id = p.current_ontology_id"
+    " LEFT JOIN workforce_qualification q"
+    " ON q.annotator_id = %(annotator)s AND q.tenant_id = %(tenant)s AND q.project_id = p.id"
+    " WHERE p.id = %(project)s"
+)
+
+
+def get_project_for_work(project_id: int, *, annotator_id: int | None = None, tenant_id: int | None = None) -> Project:
+    """The project as the annotator hot path needs it, in one raw query: the settings distribution reads, the
+    current ontology version number (as `current_ontology_number`) and, given an annotator, their standing in it
+    (as `standing`, None before their first answer); other fields are deferred."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns}, v.number FROM projects_project p "
-            "LEFT JOIN projects_ontologyversion v ON v.id = p.current_ontology_id WHERE p.id = %s",
-            [project_id],
-        )
+        cursor.execute(_WORK_SQL, {"project": project_id, "annotator": annotator_id, "tenant": tenant_id})
         row = cursor.fetchone()
     if row is None:
         raise NotFound(f"no project {project_id}")
-    project = Project.from_db("default", _WORK_FIELDS, row[:-1])
-    project.current_ontology_number = row[-1]
+    split = len(_WORK_FIELDS)
+    project = Project.from_db("default", _WORK_FIELDS, row[:split])
+    project.current_ontology_number = row[split]
+    standing_row = row[split + 1 :]
+    project.standing = (
+        None if standing_row[0] is None else Qualification.from_db("default", _STANDING_FIELDS, standing_row)
+    )
     return project
 
 

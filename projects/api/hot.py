@@ -74,8 +74,11 @@ def _int_list(value, field: str, limit: int) -> tuple[int, ...]:
 @annotator_endpoint
 def next_task_view(request: HttpRequest, annotator, project_id: int) -> HttpResponse:
     exclude = _int_list(_body(request).get("exclude"), "exclude", 10)
-    project = selectors.get_project_for_work(project_id)
-    offer = next_task(project=project, annotator=annotator, tenant_id=request.tenant.id, exclude=exclude)
+    tenant_id = request.tenant.id
+    project = selectors.get_project_for_work(project_id, annotator_id=annotator.pk, tenant_id=tenant_id)
+    offer = next_task(
+        project=project, annotator=annotator, tenant_id=tenant_id, exclude=exclude, standing=project.standing
+    )
     if isinstance(offer, NoTask):
         return _json({"assignment": None, "reason": offer.reason, "message": offer.message})
     suggestion = selectors.suggestion_for(project, offer)

@@ -29,55 +29,61 @@ _LEASE_PROJECT_FIELDS = in_model_order(
      "current_ontology_id", "budget", "min_tier"},
 )  # fmt: skip
 _LEASE_VERSION_FIELDS = in_model_order(OntologyVersion, {"id", "is_locked"})
-_LEASE_SQL = (
-    "SELECT "
-    + ", ".join(
-        [
-            *(f"a.{f}" for f in _LEASE_FIELDS),
-            *(f"p.{f}" for f in _LEASE_PROJECT_FIELDS),
-            *(f"v.{f}" for f in _LEASE_VERSION_FIELDS),
-        ]
-    )
-    + " FROM projects_assignment a JOIN projects_project p ON p.id = a.project_id"
-    " JOIN projects_ontologyversion v ON v.id = a.ontology_version_id"
-    " WHERE a.id = %s AND a.annotator_id = %s FOR UPDATE OF a"
-)
-
-
 _ITEM_FIELDS = in_model_order(
     Item,
     {"id", "payload", "status", "assigned_count", "annotation_count", "overlap_target", "is_gold", "gold",
      "gold_explanation"},
 )  # fmt: skip
-_ITEM_SQL = f"SELECT {', '.join(_ITEM_FIELDS)} FROM projects_item WHERE id = %s FOR UPDATE"
+_LEASE_COLUMNS = [
+    *(f"a.{f}" for f in _LEASE_FIELDS),
+    *(f"p.{f}" for f in _LEASE_PROJECT_FIELDS),
+    *(f"v.{f}" for f in _LEASE_VERSION_FIELDS),
+]
+_LEASE_FROM = (
+    " FROM projects_assignment a JOIN projects_project p ON p.id = a.project_id"
+    " JOIN projects_ontologyversion v ON v.id = a.ontology_version_id"
+)
+_LEASE_SQL = f"SELECT {', '.join(_LEASE_COLUMNS)}{_LEASE_FROM} WHERE a.id = %s AND a.annotator_id = %s FOR UPDATE OF a"
+# Submit locks the lease and then its item (rows are locked in FROM order), in one round trip.
+_LEASE_AND_ITEM_SQL = (
+    f"SELECT {', '.join([*_LEASE_COLUMNS, *(f'i.{f}' for f in _ITEM_FIELDS)])}{_LEASE_FROM}"
+    " JOIN projects_item i ON i.id = a.item_id WHERE a.id = %s AND a.annotator_id = %s FOR UPDATE OF a, i"
+)
 
 
-def _item_for_update(item_id: int) -> Item:
-    """The leased item's counters, row-locked after the lease (always lease first, then item)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ITEM_SQL, [item_id])
-        row = list(cursor.fetchone())
-    for name in ("payload", "gold"):
-        at = _ITEM_FIELDS.index(name)
-        row[at] = json_column(row[at])
-    return Item.from_db("default", _ITEM_FIELDS, row)
-
-
-def _own_lease_for_update(assignment_id: int, annotator_id: int) -> Assignment:
-    """The caller's lease, row-locked (only the lease row: locking the project would serialise all submits).
-
-    One raw query on the submit hot path; the ontology JSON is left deferred and loaded only when the
-    parsed-ontology cache misses (see ontology_of)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_LEASE_SQL, [assignment_id, annotator_id])
-        row = cursor.fetchone()
-    if row is None:  # not yours and not there look the same
-        raise NotFound(f"no task {assignment_id} is assigned to you")
+def _lease_from_row(row: tuple) -> Assignment:
     a, p = len(_LEASE_FIELDS), len(_LEASE_FIELDS) + len(_LEASE_PROJECT_FIELDS)
     lease = Assignment.from_db("default", _LEASE_FIELDS, row[:a])
     lease.project = Project.from_db("default", _LEASE_PROJECT_FIELDS, row[a:p])
     lease.ontology_version = OntologyVersion.from_db("default", _LEASE_VERSION_FIELDS, row[p:])
     return lease
+
+
+def _own_lease_for_update(assignment_id: int, annotator_id: int) -> Assignment:
+    """The caller's lease, row-locked (only the lease row: locking the project would serialise all submits).
+
+    The ontology JSON is left deferred and loaded only when the parsed-ontology cache misses (see ontology_of)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LEASE_SQL, [assignment_id, annotator_id])
+        row = cursor.fetchone()
+    if row is None:  # not yours and not there look the same
+        raise NotFound(f"no task {assignment_id} is assigned to you")
+    return _lease_from_row(row)
+
+
+def _own_lease_and_item_for_update(assignment_id: int, annotator_id: int) -> tuple[Assignment, Item]:
+    """The caller's lease and its item's counters, both row-locked, lease first (the order every writer uses)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LEASE_AND_ITEM_SQL, [assignment_id, annotator_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"no task {assignment_id} is assigned to you")
+    split = len(row) - len(_ITEM_FIELDS)
+    item_row = list(row[split:])
+    for name in ("payload", "gold"):
+        at = _ITEM_FIELDS.index(name)
+        item_row[at] = json_column(item_row[at])
+    return _lease_from_row(row[:split]), Item.from_db("default", _ITEM_FIELDS, item_row)
 
 
 def _check_open(lease: Assignment) -> None:
@@ -147,15 +153,14 @@ def submit_annotation(
     The workforce accounts for the answer in the same transaction (score, pay, speed, maybe a pause), so either
     everything is written or nothing. The returned annotation carries `feedback` (calibration only, else None).
 
-    Hot path: two locking reads (lease, then item: always in that order) and one statement for the writes."""
+    Hot path: one locking read (lease, then item: always in that order) and one statement for the writes."""
     if annotator is None:
         annotator = Annotator.objects.get(pk=annotator_id)
     if tenant_id is None:
         tenant_id = connection.tenant.pk
     with transaction.atomic():
-        lease = _own_lease_for_update(assignment_id, annotator_id)
+        lease, item = _own_lease_and_item_for_update(assignment_id, annotator_id)
         _check_open(lease)
-        item = _item_for_update(lease.item_id)
         clean = _validated_value(lease, item, value)
         now = timezone.now()
         counts = lease.kind == Assignment.Kind.TASK  # gold and calibration answers take no slot

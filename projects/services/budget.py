@@ -9,10 +9,10 @@ comes early rather than late.
 
 from decimal import ROUND_UP, Decimal
 
-from django.core.cache import cache
 from django.db import connection
 
 from billing import services as billing
+from labelhub.cache import local_figure
 from projects.models import Project
 
 SHARE_PLACES = Decimal("0.0001")
@@ -28,12 +28,9 @@ SUSPENSION_CACHE_SECONDS = 10
 def tenant_suspended() -> bool:
     """Unpaid invoice past its grace period (billing decides). Cached briefly: it is asked on every lease, and a
     suspension or a payment taking effect ten seconds later costs nothing."""
-    key = f"labelhub:billing-suspended:{_tenant_id()}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = billing.is_suspended(_tenant_id())
-        cache.set(key, cached, SUSPENSION_CACHE_SECONDS)
-    return bool(cached)
+    tenant_id = _tenant_id()
+    key = f"billing-suspended:{tenant_id}"
+    return bool(local_figure(key, SUSPENSION_CACHE_SECONDS, lambda: billing.is_suspended(tenant_id)))
 
 
 def lease_share(project: Project) -> Decimal | None:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from labelhub.db.rows import json_column
+from labelhub.db.rows import json_column, script_cursor
 from labelhub.errors import Forbidden
 from projects.models import Assignment, Item, Project
 from projects.services import budget
@@ -48,13 +48,20 @@ def _refuse_if_not_allowed(project: Project, annotator) -> NoTask | None:
     return None
 
 
-def next_task(*, project: Project, annotator, tenant_id: int, exclude: tuple[int, ...] = ()) -> Assignment | NoTask:
+_READ = object()
+
+
+def next_task(
+    *, project: Project, annotator, tenant_id: int, exclude: tuple[int, ...] = (), standing=_READ
+) -> Assignment | NoTask:
     """The lease the annotator should work on now: one already held, else calibration until qualified, else hidden
-    gold at the project's rate, else the highest-priority open item they have never seen."""
+    gold at the project's rate, else the highest-priority open item they have never seen. `standing` is the
+    annotator's Qualification (or None) when the caller read it with the project; otherwise it is read here."""
     refusal = _refuse_if_not_allowed(project, annotator)
     if refusal:
         return refusal
-    standing = workforce.standing_of(annotator_id=annotator.pk, tenant_id=tenant_id, project_id=project.pk)
+    if standing is _READ:
+        standing = workforce.standing_of(annotator_id=annotator.pk, tenant_id=tenant_id, project_id=project.pk)
     refusal = _refuse_by_standing(standing)
     if refusal:
         return refusal
@@ -191,7 +198,7 @@ def _lease_open_item(project: Project, annotator_id: int, now, share=None) -> As
         "project": project.pk, "annotator": annotator_id, "k": project.default_overlap_target,
         "version": project.current_ontology_id, "now": now, "expires": expires,
     }  # fmt: skip
-    with connection.cursor() as cursor:
+    with script_cursor() as cursor:
         cursor.execute(_LEASE_SCRIPT, params)
         cursor.nextset()  # past set_config's result to the reclaim's: task leases expired per item
         expired = sum(n for (n,) in cursor.fetchall())

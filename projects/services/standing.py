@@ -1,9 +1,9 @@
 """The projects side of the workforce loop: score gold answers, report every answer to the workforce, and throw
 away the open work of an annotator the workforce paused for low quality."""
 
-from django.core.cache import cache
 from django.db import connection
 
+from labelhub.cache import local_figure
 from projects.models import Item, Project
 from projects.ontology.constraints import RatingConstraints
 from projects.quality.gold import score_gold
@@ -45,16 +45,15 @@ SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM (
 def median_ms(project_id: int) -> float | None:
     """The project's median time per label over its recent labels (cached briefly: it moves slowly), or None
     while there are too few labels for a median to mean anything."""
-    key = f"labelhub:median-ms:{connection.schema_name}:{project_id}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
+    key = f"median-ms:{connection.settings_dict['NAME']}:{connection.schema_name}:{project_id}"
+    return local_figure(key, MEDIAN_CACHE_SECONDS, lambda: _median_now(project_id))
+
+
+def _median_now(project_id: int) -> float | None:
     with connection.cursor() as cursor:
         cursor.execute(_MEDIAN_SQL, [project_id, MEDIAN_SAMPLE])
         count, median = cursor.fetchone()
-    value = float(median) if median is not None and count >= platform_policy().speed_min_labels else 0.0
-    cache.set(key, value, MEDIAN_CACHE_SECONDS)
-    return value or None
+    return float(median) if median is not None and count >= platform_policy().speed_min_labels else None
 
 
 def gold_result(task_type: str, ontology, answer: dict, gold: dict) -> GoldResult:

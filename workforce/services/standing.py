@@ -5,10 +5,13 @@ so the answer, the score, the ledger entry and any pause commit or roll back tog
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
+from labelhub.db.rows import in_model_order
 from labelhub.errors import Conflict
 from workforce.models import TIER_CROWD, TIER_TRAINED, Annotator, GoldScore, Qualification, QualityEvent
 from workforce.policy import PlatformPolicy, ProjectRules, platform_policy
@@ -16,6 +19,7 @@ from workforce.services.pay import reverse_pay, write_label_pay
 from workforce.stats import accuracy_figures, speed_verdict, wilson_interval
 
 KIND_TASK, KIND_GOLD, KIND_CALIBRATION = "task", "gold", "calibration"
+_STANDING_FIELDS = in_model_order(Qualification, {f.attname for f in Qualification._meta.concrete_fields})
 
 
 @dataclass(frozen=True)
@@ -66,11 +70,16 @@ def record_answer(
     if annotator.status in (Annotator.STATUS_PAUSED, Annotator.STATUS_REMOVED):
         raise Conflict(f"your account is {annotator.status}; the answer was not saved", code="annotator_paused")
     policy = platform_policy()
+    outcome = Outcome()
+    if kind == KIND_TASK and _task_answer_in_one_statement(
+        annotator=annotator, tenant_id=tenant_id, project_id=project_id, task_type=task_type,
+        annotation_id=annotation_id, ms=ms, median_ms=median_ms, policy=policy, outcome=outcome,
+    ):  # fmt: skip
+        return outcome
     initial = Qualification.Status.CALIBRATING if kind == KIND_CALIBRATION else Qualification.Status.QUALIFIED
     q = _standing_for_update(annotator.pk, tenant_id, project_id, initial)
     if kind != KIND_CALIBRATION and q.status in (Qualification.Status.PAUSED, Qualification.Status.BLOCKED):
         raise Conflict(f"you are {q.status} on this project; the answer was not saved", code="paused_for_project")
-    outcome = Outcome()
     if gold is not None:
         GoldScore.objects.create(
             annotator_id=annotator.pk, tenant_id=tenant_id, project_id=project_id, item_id=item_id,
@@ -83,6 +92,14 @@ def record_answer(
         _calibration_step(q, gold, rules, annotator, outcome)
         q.save()
         return outcome
+    _earn_and_time(q, annotator, tenant_id, project_id, task_type, annotation_id, ms, median_ms, policy, outcome)
+    if kind == KIND_GOLD and gold is not None:
+        _gold_step(q, gold, rules, annotator, policy, outcome)
+    q.save()
+    return outcome
+
+
+def _earn_and_time(q, annotator, tenant_id, project_id, task_type, annotation_id, ms, median_ms, policy, outcome):
     write_label_pay(
         annotator=annotator, tenant_id=tenant_id, project_id=project_id, task_type=task_type,
         annotation_id=annotation_id, with_bonus=_earns_bonus(q, policy),
@@ -90,16 +107,81 @@ def record_answer(
     q.labels += 1
     q.labels_window += 1
     q.time_ms_total += max(ms, 0)
-    _speed_step(q, ms, median_ms, policy, outcome)
-    if kind == KIND_GOLD and gold is not None:
-        _gold_step(q, gold, rules, annotator, policy, outcome)
-    q.save()
-    return outcome
+    verdict = speed_verdict(ms, median_ms, fast_fraction=policy.fast_fraction, slow_factor=policy.slow_factor)
+    q.slow_labels += verdict == "slow"  # reported on the console, never punished
+    if verdict == "fast":
+        q.fast_labels += 1
+        _speed_checks(q, ms, median_ms, policy, outcome)
 
 
 def _earns_bonus(q: Qualification, policy: PlatformPolicy) -> bool:
+    """The same exact (decimal) test as the task-answer SQL below."""
     seen = q.gold_seen_total
-    return seen >= policy.bonus_min_gold and q.gold_correct_total / seen >= policy.bonus_min_accuracy
+    return seen >= policy.bonus_min_gold and q.gold_correct_total >= Decimal(str(policy.bonus_min_accuracy)) * seen
+
+
+# A task answer from someone already standing in the project (nearly every answer): count it, time it and pay it
+# in one statement. Pay is the project's rate override else the platform's (as rate_for), plus the bonus while the
+# gold record earns it (as _earns_bonus; a task answer does not change that record), rounded half up like
+# round_money. No row (first answer, or paused/blocked) -> the general path, which creates or refuses.
+_TASK_ANSWER_SQL = f"""
+WITH q AS (
+    UPDATE workforce_qualification
+    SET labels = labels + 1, labels_window = labels_window + 1, time_ms_total = time_ms_total + %(ms)s,
+        fast_labels = fast_labels + %(fast)s, slow_labels = slow_labels + %(slow)s, updated_at = %(now)s
+    WHERE annotator_id = %(annotator)s AND tenant_id = %(tenant)s AND project_id = %(project)s
+      AND status NOT IN ('paused', 'blocked')
+    RETURNING *
+), rate AS (
+    SELECT COALESCE((
+        SELECT amount FROM workforce_payrate
+        WHERE tier = %(tier)s AND task_type = %(task_type)s
+          AND ((tenant_id = %(tenant)s AND project_id = %(project)s) OR (tenant_id IS NULL AND project_id IS NULL))
+        ORDER BY project_id NULLS LAST LIMIT 1
+    ), 0) AS amount
+), paid AS (
+    INSERT INTO workforce_payentry
+        (annotator_id, vendor_id, tenant_id, project_id, annotation_id, kind, tier, task_type, amount, currency,
+         created_at)
+    SELECT %(annotator)s, %(vendor)s, %(tenant)s, %(project)s, %(annotation)s, entry.kind, %(tier)s, %(task_type)s,
+           entry.amount, 'USD', %(now)s
+    FROM q, rate, LATERAL (VALUES
+        ('base', rate.amount),
+        ('bonus', CASE WHEN rate.amount > 0 AND q.gold_seen_total >= %(bonus_min_gold)s
+                        AND q.gold_correct_total >= %(bonus_min_accuracy)s * q.gold_seen_total
+                   THEN round(rate.amount * %(bonus_share)s, 4) END)
+    ) AS entry(kind, amount)
+    WHERE entry.amount IS NOT NULL
+    ON CONFLICT (tenant_id, annotation_id, kind) DO NOTHING
+)
+SELECT {", ".join(_STANDING_FIELDS)} FROM q
+"""
+
+
+def _task_answer_in_one_statement(
+    *, annotator: Annotator, tenant_id: int, project_id: int, task_type: str, annotation_id: int, ms: int,
+    median_ms: float | None, policy: PlatformPolicy, outcome: Outcome,
+) -> bool:  # fmt: skip
+    verdict = speed_verdict(ms, median_ms, fast_fraction=policy.fast_fraction, slow_factor=policy.slow_factor)
+    params = {
+        "ms": max(ms, 0), "fast": int(verdict == "fast"), "slow": int(verdict == "slow"), "now": timezone.now(),
+        "annotator": annotator.pk, "vendor": annotator.vendor_id, "tenant": tenant_id, "project": project_id,
+        "annotation": annotation_id, "tier": annotator.tier, "task_type": task_type,
+        "bonus_min_gold": policy.bonus_min_gold, "bonus_min_accuracy": Decimal(str(policy.bonus_min_accuracy)),
+        "bonus_share": policy.bonus_share,
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_TASK_ANSWER_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    if verdict == "fast":
+        q = Qualification.from_db("default", _STANDING_FIELDS, row)
+        flagged, status = q.speed_flagged, q.status
+        _speed_checks(q, ms, median_ms, policy, outcome)
+        if (q.speed_flagged, q.status) != (flagged, status):
+            q.save(update_fields=["speed_flagged", "status", "status_reason", "updated_at"])
+    return True
 
 
 def _calibration_step(q: Qualification, gold: GoldResult, rules: ProjectRules, annotator, outcome: Outcome) -> None:
@@ -145,14 +227,8 @@ def finish_calibration_attempt(q: Qualification, rules: ProjectRules, annotator:
     q.attempt_answered = q.attempt_correct = 0
 
 
-def _speed_step(q: Qualification, ms: int, median_ms: float | None, policy: PlatformPolicy, outcome: Outcome) -> None:
-    verdict = speed_verdict(ms, median_ms, fast_fraction=policy.fast_fraction, slow_factor=policy.slow_factor)
-    if verdict == "slow":
-        q.slow_labels += 1  # reported on the console, never punished
-        return
-    if verdict != "fast":
-        return
-    q.fast_labels += 1
+def _speed_checks(q: Qualification, ms: int, median_ms: float, policy: PlatformPolicy, outcome: Outcome) -> None:
+    """After a fast answer was counted: flag, then pause, once the person's share of fast answers is too high."""
     share = q.fast_labels / q.labels_window
     figures = {"fast_labels": q.fast_labels, "labels": q.labels_window, "fast_share": round(share, 4),
                "median_ms": median_ms, "this_ms": ms, "fast_below_ms": round(policy.fast_fraction * median_ms)}  # fmt: skip
