@@ -12,18 +12,11 @@ from billing import services, stripe_sync, stripe_webhooks
 from billing.models import CreditGrant, ProcessedWebhook, StripeCustomer, StripeInvoice, UsageEvent
 from billing.services import record_usage
 from tenants.services import issue_api_key
-from tests.fake_stripe import FakeStripe, signed_event, use_fake
+from tests.fake_stripe import signed_event, use_fake
 
 pytestmark = pytest.mark.django_db
 SECRET = "whsec_test_secret"
 WEBHOOK = "/billing/stripe/webhook"
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    server = FakeStripe().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -12,19 +12,12 @@ from billing import actors, stripe_credit, stripe_sync
 from billing.models import CreditGrant, StripeInvoice
 from billing.services import record_usage
 from labelhub.redis import get_redis
-from tests.fake_stripe import BALANCE_TXNS, FakeStripe, signed_event, use_fake
+from tests.fake_stripe import BALANCE_TXNS, signed_event, use_fake
 
 pytestmark = pytest.mark.django_db
 SECRET = "whsec_test_credit"
 WEBHOOK = "/billing/stripe/webhook"
 DAY_AND_MORE = timedelta(hours=25)
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    server = FakeStripe().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -10,18 +10,11 @@ from django.utils import timezone
 from billing import stripe_sync
 from billing.models import UsageEvent
 from billing.services import record_usage
-from tests.fake_stripe import FakeStripe, use_fake
+from tests.fake_stripe import use_fake
 
 pytestmark = pytest.mark.django_db
 ITEMS = "/v1/invoiceitems"
 DAY_AND_MORE = timedelta(hours=25)
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    server = FakeStripe().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
