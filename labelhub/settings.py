@@ -105,7 +105,7 @@ WSGI_APPLICATION = "labelhub.wsgi.application"
 # --- data stores -----------------------------------------------------------------------------------------
 _database_url = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/labelhub")
 try:
-    _db = dj_database_url.parse(_database_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    _db = dj_database_url.parse(_database_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600))
 except Exception as exc:  # the library raises several types for bad URLs
     raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
 if _db.get("ENGINE") != "django.db.backends.postgresql":
