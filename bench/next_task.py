@@ -42,7 +42,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def setup(n_items: int, n_annotators: int):
+def setup(n_items: int, n_annotators: int, done_share: float = 0.0):
     client = fresh_django()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -68,6 +68,18 @@ def setup(n_items: int, n_annotators: int):
         result = insert_records(open_records=lambda: records, project_id=project.pk, checker=checker)
         assert result.ok and result.imported == n_items
         transition_project(project_id=project.pk, to="active")
+        if done_share:
+            # Items already labeled to the end (as after weeks of work): next-task must not slow down with them.
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE projects_item SET status = 'complete', assigned_count = 3, annotation_count = 3 "
+                    "WHERE project_id = %s AND id IN (SELECT id FROM projects_item WHERE project_id = %s "
+                    "ORDER BY priority DESC, id LIMIT %s)",
+                    [project.pk, project.pk, int(n_items * done_share)],
+                )
+                cursor.execute("VACUUM ANALYZE projects_item")
 
     vendor = ensure_vendor(name="Bench crowd")
     sessions = []
@@ -207,6 +219,9 @@ def main() -> None:
     parser.add_argument(
         "--warmup", type=float, default=5, help="seconds run first and not measured (connections, first queries)"
     )
+    parser.add_argument(
+        "--done-share", type=float, default=0.0, help="share of the items already complete before the run (0-1)"
+    )
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--web-threads", type=int, default=8)
     parser.add_argument(
@@ -216,7 +231,7 @@ def main() -> None:
     args = parser.parse_args()
     phases = [float(v) for v in args.think_ms.split(",")]
 
-    client, project_id, sessions = setup(args.items, args.annotators)
+    client, project_id, sessions = setup(args.items, args.annotators, args.done_share)
     port = free_port()
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "labelhub.wsgi:application", "-c", "labelhub/gunicorn_conf.py",
@@ -242,7 +257,8 @@ def main() -> None:
         web.wait(timeout=30)
 
     over, duplicates, over_counter = integrity(client, project_id)
-    print(f"{args.annotators} annotators, {args.items:,} items, overlap 3, over HTTP (gunicorn "
+    print(f"{args.annotators} annotators, {args.items:,} items ({args.done_share:.0%} complete before the run), "
+          "overlap 3, over HTTP (gunicorn "
           f"{args.web_workers}x{args.web_threads} threads); each phase {args.seconds:.0f} s measured after a "
           f"{args.warmup:.0f} s warm-up")  # fmt: skip
     for think_ms, threads, elapsed, cpu_ms in results:
