@@ -116,6 +116,10 @@ _db["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", False)
 # Server-side binding lets psycopg prepare the statements a connection runs again and again (its default: from
 # the fifth run), so PostgreSQL stops re-planning the hot path's queries on every request; planning cost more
 # than executing them. Multi-statement scripts use a client-side cursor (labelhub.db.rows.script_cursor).
+# PostgreSQL's JIT compiles any query whose estimated cost passes jit_above_cost; on this service's short
+# queries over big tables (a project's item count) compiling took 160 ms to save nothing.
+if not env_bool("DATABASE_JIT", False):
+    _db.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if env_bool("DATABASE_SERVER_SIDE_BINDING", True):
     _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DATABASES = {"default": _db}

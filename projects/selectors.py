@@ -1,7 +1,8 @@
 """Read queries of the projects app (tenant schema: the connection is already inside the tenant)."""
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from labelhub.db.rows import in_model_order
 from labelhub.errors import NotFound
@@ -9,10 +10,16 @@ from projects.models import ImportJob, Item, OntologyVersion, Project
 from workforce.models import Qualification
 
 
+def _item_count(**filters) -> Coalesce:
+    """Items of the outer project, counted by a correlated subquery: an index-only scan per project, where a join
+    and GROUP BY over the whole items table took seconds on million-item projects."""
+    per_project = Item.objects.filter(project=OuterRef("pk"), **filters).order_by().values("project")
+    return Coalesce(Subquery(per_project.annotate(n=Count("*")).values("n"), output_field=IntegerField()), 0)
+
+
 def projects_with_counts() -> QuerySet[Project]:
     return Project.objects.select_related("current_ontology").annotate(
-        item_count=Count("items"),
-        final_count=Count("items", filter=Q(items__status=Item.Status.FINAL)),
+        item_count=_item_count(), final_count=_item_count(status=Item.Status.FINAL)
     )
 
 

@@ -192,6 +192,9 @@ class Item(models.Model):
                 condition=models.Q(status="open", is_gold=False),
             ),
             models.Index("project", "id", name="item_gold_pool", condition=models.Q(is_gold=True)),
+            # progress counts per status and the items list filtered by status, without reading the table (a
+            # status change on the hot path already updates item_open_queue, so this adds one index entry to it).
+            models.Index("project", "status", "id", name="item_by_status"),
         ]
 
     def __str__(self) -> str:
