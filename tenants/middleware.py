@@ -35,7 +35,8 @@ class TenantPathMiddleware:
         connection.set_schema_to_public()
         path = request.path_info
         if not path.startswith(self.prefix):
-            request.tenant = None
+            # No `request.tenant` at all on public paths: code reads it with getattr(request, "tenant", None), and
+            # django-tenants' admin templates take a missing attribute (not None) to mean the public schema.
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             return self.get_response(request)
 

@@ -212,3 +212,12 @@ def test_me_lists_memberships(api, tenant_a, owner_of):
     api.force_authenticate(owner_of(tenant_a))
     me = api.get("/api/v1/me/").json()
     assert me["memberships"] == [{"tenant": tenant_a.slug, "tenant_name": tenant_a.name, "role": "owner"}]
+
+
+def test_django_admin_renders_for_a_superuser_on_the_public_path(client, django_user_model):
+    # django-tenants' admin templates ask whether the request's tenant is the public schema; a public path has none
+    root = django_user_model.objects.create_superuser(username="root@x.test", email="root@x.test", password="x" * 12)
+    client.force_login(root)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert b"Site administration" in response.content
