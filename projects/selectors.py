@@ -8,6 +8,7 @@ from labelhub.db.rows import in_model_order
 from labelhub.errors import NotFound
 from projects.models import ImportJob, Item, OntologyVersion, Project
 from workforce.models import Qualification
+from workforce.selectors import STANDING_FIELDS
 
 
 def _item_count(**filters) -> Coalesce:
@@ -39,9 +40,8 @@ _WORK_FIELDS = in_model_order(
 )  # fmt: skip
 
 
-_STANDING_FIELDS = in_model_order(Qualification, {f.attname for f in Qualification._meta.concrete_fields})
 _WORK_SQL = (
-    f"SELECT {', '.join(f'p.{f}' for f in _WORK_FIELDS)}, v.number, {', '.join(f'q.{f}' for f in _STANDING_FIELDS)}"
+    f"SELECT {', '.join(f'p.{f}' for f in _WORK_FIELDS)}, v.number, {', '.join(f'q.{f}' for f in STANDING_FIELDS)}"
     " FROM projects_project p LEFT JOIN projects_ontologyversion v ON v.id = p.current_ontology_id"
     " LEFT JOIN workforce_qualification q"
     " ON q.annotator_id = %(annotator)s AND q.tenant_id = %(tenant)s AND q.project_id = p.id"
@@ -63,7 +63,7 @@ def get_project_for_work(project_id: int, *, annotator_id: int | None = None, te
     project.current_ontology_number = row[split]
     standing_row = row[split + 1 :]
     project.standing = (
-        None if standing_row[0] is None else Qualification.from_db("default", _STANDING_FIELDS, standing_row)
+        None if standing_row[0] is None else Qualification.from_db("default", STANDING_FIELDS, standing_row)
     )
     return project
 

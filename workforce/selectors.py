@@ -39,6 +39,9 @@ def open_projects_for(*, annotator: Annotator):
     )
 
 
+# Every column of a standing, in model order: for raw hot-path SQL that reads a whole Qualification row.
+STANDING_FIELDS = tuple(f.attname for f in Qualification._meta.concrete_fields)
+
 _ANNOTATOR_FIELDS = in_model_order(Annotator, {"id", "user_id", "vendor_id", "tier", "is_reviewer", "status"})
 
 

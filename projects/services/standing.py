@@ -45,7 +45,7 @@ SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM (
 def median_ms(project_id: int) -> float | None:
     """The project's median time per label over its recent labels (cached briefly: it moves slowly), or None
     while there are too few labels for a median to mean anything."""
-    key = f"median-ms:{connection.settings_dict['NAME']}:{connection.schema_name}:{project_id}"
+    key = f"median-ms:{connection.schema_name}:{project_id}"
     return local_figure(key, MEDIAN_CACHE_SECONDS, lambda: _median_now(project_id))
 
 

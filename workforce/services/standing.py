@@ -11,15 +11,14 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from labelhub.db.rows import in_model_order
 from labelhub.errors import Conflict
 from workforce.models import TIER_CROWD, TIER_TRAINED, Annotator, GoldScore, Qualification, QualityEvent
 from workforce.policy import PlatformPolicy, ProjectRules, platform_policy
+from workforce.selectors import STANDING_FIELDS
 from workforce.services.pay import reverse_pay, write_label_pay
 from workforce.stats import accuracy_figures, speed_verdict, wilson_interval
 
 KIND_TASK, KIND_GOLD, KIND_CALIBRATION = "task", "gold", "calibration"
-_STANDING_FIELDS = in_model_order(Qualification, {f.attname for f in Qualification._meta.concrete_fields})
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ WITH q AS (
     WHERE entry.amount IS NOT NULL
     ON CONFLICT (tenant_id, annotation_id, kind) DO NOTHING
 )
-SELECT {", ".join(_STANDING_FIELDS)} FROM q
+SELECT {", ".join(STANDING_FIELDS)} FROM q
 """
 
 
@@ -176,7 +175,7 @@ def _task_answer_in_one_statement(
     if row is None:
         return False
     if verdict == "fast":
-        q = Qualification.from_db("default", _STANDING_FIELDS, row)
+        q = Qualification.from_db("default", STANDING_FIELDS, row)
         flagged, status = q.speed_flagged, q.status
         _speed_checks(q, ms, median_ms, policy, outcome)
         if (q.speed_flagged, q.status) != (flagged, status):

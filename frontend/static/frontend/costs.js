@@ -2,19 +2,13 @@
 // assumptions, the budget and spend per day, from the billing report and budget APIs (billing.reports).
 import { api } from "./api.js";
 import { barChart, money } from "./charts.js";
+import { el } from "./dom.js";
 
 const panel = document.getElementById("costs");
 const $ = (id) => document.getElementById(id);
 const SOURCES = { human: "Human labels", llm: "Pre-labels (LLM)", model: "Pre-labels (local model)", prelabel: "Pre-labels" };
 const KINDS = [["final_label", "Human labels"], ["prelabel", "Pre-labels"], ["adjudication", "Adjudication"], ["audit", "Audit"]];
 const DAY_MS = 86_400_000;
-
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const count = (v) => (v === null || v === undefined ? "—" : Number(v).toLocaleString("en", { maximumFractionDigits: 2 }));
 

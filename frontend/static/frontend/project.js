@@ -1,5 +1,6 @@
 import { api } from "./api.js";
 import { svg, yGrid } from "./charts.js";
+import { el } from "./dom.js";
 
 const root = document.getElementById("project");
 const urls = root.dataset;
@@ -71,13 +72,6 @@ poll();
 
 // ---- agreement panel: figures from the metrics API (services/metrics.py), drawn without any chart library ----
 const agreement = document.getElementById("agreement");
-
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const fixed = (v) => (v === null || v === undefined ? "—" : v.toFixed(3));
 const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`);
